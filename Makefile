@@ -1,0 +1,63 @@
+# casekit: two commands for users (see README.md)
+#   make lab    install everything and open JupyterLab on notebooks/00_start_here.ipynb
+#   make test   install everything (and Chromium for the browser tests) and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && echo sudo || echo NOSUDO))
+
+.PHONY: lab test install install-test system-deps browser-deps bench student grade clean
+
+lab: install
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: install-test browser-deps
+	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python benchmarks/run_all.py
+
+install: system-deps $(VENV)/.installed
+install-test: system-deps $(VENV)/.installed-test
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "casekit needs Python 3.10 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.11 ..."; exit 1; }
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+# Programs from outside PyPI: Graphviz's dot (SVG diagrams) and a CJK font (Chinese in plots).
+# Installed with apt (root or passwordless sudo) or Homebrew; otherwise we say what is missing and
+# what the kit does without it, and go on.
+system-deps:
+	@missing=""; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	if command -v fc-list >/dev/null 2>&1; then fc-list :lang=zh family | grep -qi . || missing="$$missing fonts-wqy-microhei"; \
+	elif [ "$$(uname)" != Darwin ]; then missing="$$missing fonts-wqy-microhei"; fi; \
+	if [ -z "$$missing" ]; then echo "casekit: Graphviz and a Chinese font are present."; exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$(SUDO)" != NOSUDO ]; then \
+	  echo "casekit: installing$$missing with apt-get"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing fontconfig >/dev/null && exit 0; \
+	elif [ "$$(uname)" = Darwin ] && command -v brew >/dev/null 2>&1; then \
+	  case "$$missing" in *graphviz*) brew install graphviz && exit 0;; esac; \
+	fi; \
+	echo "casekit: could not install:$$missing (needs apt-get as root/sudo, or Homebrew on macOS)."; \
+	case "$$missing" in *graphviz*) echo "  - without Graphviz 'dot', diagrams are drawn in the browser by an offline WebAssembly widget; saving them as SVG/PNG needs dot.";; esac; \
+	case "$$missing" in *fonts*) echo "  - without a CJK font, Chinese labels in matplotlib plots show as boxes (diagrams in the browser still show Chinese).";; esac; \
+	exit 0
+
+# Chromium for the real-browser tests (Debian's package; Playwright must not download a browser).
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$(SUDO)" != NOSUDO ]; then \
+	  echo "casekit: installing chromium with apt-get (browser tests)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null || echo "casekit: could not install chromium: the browser tests will be reported as SKIPPED."; \
+	else echo "casekit: chromium not installed and no apt-get/sudo: the browser tests will be reported as SKIPPED."; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

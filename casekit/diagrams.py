@@ -1,0 +1,133 @@
+"""Graphviz diagrams that render everywhere, in both languages.
+
+Builders across the kit return :class:`graphviz.Digraph` objects made with :func:`digraph`, which
+presets fonts that carry Chinese glyphs. Show them with :func:`show`:
+
+* the Graphviz ``dot`` program is installed: an SVG, rendered by JupyterLab;
+* no ``dot``: the same graph drawn in the browser by Graphviz compiled to WebAssembly
+  (``graphviz-anywidget``, offline, no server-side program needed);
+* neither: the DOT source, with a one-line hint on how to install Graphviz.
+
+>>> g = digraph("demo")
+>>> g.node("a", "研发 R&D"); g.edge("a", "a")
+>>> "研发" in g.source
+True
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from .errors import CasekitError
+
+__all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "INSTALL_HINT"]
+
+# fontconfig and browsers both take a comma-separated fallback list.
+FONTS = "WenQuanYi Micro Hei,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,Helvetica,Arial,sans-serif"
+INSTALL_HINT = (
+    "Graphviz's `dot` program is not installed, so this diagram is shown as its DOT source. "
+    "Install it with `sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
+    "(macOS) or `conda install -c conda-forge graphviz`, then re-run the cell."
+)
+
+_forced: dict[str, str | None] = {"mode": None}
+
+
+def has_dot() -> bool:
+    """True when the Graphviz ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def _has_wasm_widget() -> bool:
+    try:
+        import graphviz_anywidget  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def render_mode() -> str:
+    """How :func:`show` will draw: ``"svg"``, ``"wasm"`` or ``"source"``.
+
+    Set ``casekit.diagrams._forced["mode"]`` (tests do) to pretend a program is missing.
+    """
+    if _forced["mode"]:
+        return _forced["mode"]
+    if has_dot():
+        return "svg"
+    if _has_wasm_widget():
+        return "wasm"
+    return "source"
+
+
+def digraph(name: str | None = None, *, rankdir: str = "LR", **graph_attr: str) -> graphviz.Digraph:
+    """A ``graphviz.Digraph`` preset for the kit: CJK-capable fonts, readable when projected."""
+    g = graphviz.Digraph(name=name or "casekit")
+    g.attr(rankdir=rankdir, fontname=FONTS, fontsize="14", bgcolor="white", **graph_attr)
+    g.attr("node", fontname=FONTS, fontsize="13", shape="box", style="rounded,filled",
+           fillcolor="#f4f6fb", color="#4a5a80")
+    g.attr("edge", fontname=FONTS, fontsize="11", color="#4a5a80")
+    return g
+
+
+class DotSource:
+    """Fallback display: the DOT source and how to get the picture."""
+
+    def __init__(self, graph: graphviz.Digraph):
+        self.source = graph.source
+
+    def _repr_markdown_(self) -> str:
+        return f"> {INSTALL_HINT}\n\n```dot\n{self.source}\n```"
+
+    def __repr__(self) -> str:
+        return f"{INSTALL_HINT}\n\n{self.source}"
+
+
+def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:
+    """What a notebook cell should display for ``graph``, whatever this machine has."""
+    if not isinstance(graph, (graphviz.Digraph, graphviz.Graph)):
+        raise CasekitError(
+            f"show() draws a graphviz diagram, but it was given {type(graph).__name__}. "
+            "Pass the object a casekit diagram function returned."
+        )
+    mode = render_mode()
+    if mode == "svg":
+        try:
+            from IPython.display import SVG
+
+            return SVG(graph.pipe(format="svg"))
+        except graphviz.ExecutableNotFound:
+            mode = "wasm" if _has_wasm_widget() else "source"
+        except graphviz.CalledProcessError as exc:  # a malformed graph: show what we can
+            return DotSource(graph)
+    if mode == "wasm":
+        try:
+            from graphviz_anywidget import graphviz_widget
+
+            return graphviz_widget(graph.source)
+        except Exception:
+            mode = "source"
+    return DotSource(graph)
+
+
+def save(graph: graphviz.Digraph | graphviz.Graph, path: str | Path) -> Path:
+    """Write ``graph`` to ``path`` (``.svg``, ``.png``, ``.pdf`` or ``.dot``) for slides.
+
+    SVG and PNG need Graphviz's ``dot``; ``.dot`` always works and opens in any Graphviz viewer.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt in ("dot", "gv"):
+        path.write_text(graph.source, encoding="utf-8")
+        return path
+    if fmt not in ("svg", "png", "pdf"):
+        raise CasekitError(f"Cannot save a diagram as '.{fmt}'. Use a path ending in .svg, .png, .pdf or .dot.")
+    if not has_dot():
+        raise CasekitError(INSTALL_HINT.replace("this diagram is shown as its DOT source", "it cannot be saved as "
+                           f"{fmt.upper()}; save it as .dot instead, or"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(graph.pipe(format=fmt))
+    return path

@@ -1,0 +1,73 @@
+"""Language switching: every label a user sees exists in Chinese and English.
+
+>>> from casekit import i18n
+>>> i18n.set_language("zh"); i18n.t("stage", "阶段")
+'阶段'
+>>> i18n.label({"name_en": "Keda", "name_zh": "科达"}, "name")
+'科达'
+>>> i18n.set_language("en"); i18n.t("stage", "阶段")
+'stage'
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .errors import CasekitError
+
+__all__ = ["LANGUAGES", "get_language", "set_language", "t", "label", "on_language_change"]
+
+LANGUAGES = ("en", "zh")
+_state = {"lang": "en"}
+_callbacks: list[Callable[[str], None]] = []
+
+
+def get_language() -> str:
+    """The current display language, ``"en"`` or ``"zh"``."""
+    return _state["lang"]
+
+
+def set_language(lang: str) -> str:
+    """Switch tables, diagrams and widgets to ``"zh"`` (中文) or ``"en"`` (English).
+
+    Open widgets that registered with :func:`on_language_change` redraw themselves.
+    """
+    if not isinstance(lang, str) or lang.strip().lower() not in LANGUAGES:
+        raise CasekitError(
+            f"Unknown language {lang!r}. Use casekit.set_language('en') for English or "
+            f"casekit.set_language('zh') for Chinese (中文)."
+        )
+    lang = lang.strip().lower()
+    _state["lang"] = lang
+    for cb in list(_callbacks):
+        try:
+            cb(lang)
+        except Exception:  # a broken widget must not stop the switch for the others
+            pass
+    return lang
+
+
+def on_language_change(callback: Callable[[str], None]) -> Callable[[str], None]:
+    """Register ``callback(lang)`` to run after every :func:`set_language`."""
+    _callbacks.append(callback)
+    return callback
+
+
+def t(en: str, zh: str) -> str:
+    """Return ``en`` or ``zh`` for the current language."""
+    return zh if _state["lang"] == "zh" else en
+
+
+def label(obj: Any, field: str, lang: str | None = None) -> str:
+    """``obj[field + "_zh"]`` or ``obj[field + "_en"]`` for the current (or given) language.
+
+    ``obj`` may be a mapping, a pandas Series / namedtuple row, or any object with attributes.
+    """
+    lang = lang or _state["lang"]
+    key = f"{field}_{lang}"
+    try:
+        return obj[key]
+    except (KeyError, TypeError, IndexError):
+        pass
+    if hasattr(obj, key):
+        return getattr(obj, key)
+    raise CasekitError(f"No {key!r} label on {type(obj).__name__}: expected fields {field}_en and {field}_zh.")

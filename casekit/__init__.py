@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n
-from .datasets import codebook, dataset_names, load_dataset, metadata, table
+from .datasets import catalog, codebook, dataset_names, load_dataset, metadata, table
 from .errors import CasekitError, install_ipython_handler
 from .i18n import get_language, set_language
 
 __all__ = [
-    "CasekitError", "codebook", "dataset_names", "get_language", "load_dataset", "metadata",
+    "CasekitError", "catalog", "codebook", "dataset_names", "get_language", "load_dataset", "metadata",
     "save", "set_language", "table",
 ]
 __version__ = "0.1.0"

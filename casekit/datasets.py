@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from . import i18n
 from .errors import CasekitError
 
-__all__ = ["DATA_DIR", "dataset_names", "load_dataset", "codebook", "table", "metadata", "DatasetMeta"]
+__all__ = ["DATA_DIR", "dataset_names", "load_dataset", "codebook", "table", "metadata", "catalog", "DatasetMeta"]
 
 # datasets/ sits beside the package (the kit is installed editable, from its repository).
 DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
@@ -205,6 +205,28 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
                 heads[base] = _short(doc["zh"])
         out = out.rename(columns=heads)
     out.attrs = dict(df.attrs)
+    return out
+
+
+def catalog() -> pd.DataFrame:
+    """Every bundled dataset with its title, size and provenance, in the current language."""
+    zh = i18n.get_language() == "zh"
+    rows = []
+    for name in dataset_names():
+        meta = metadata(name)
+        rows.append({
+            "dataset": name,
+            "unit": meta.unit,
+            "title": meta.title_zh if zh else meta.title_en,
+            "rows": len(_read(name)),
+            "documents": ", ".join(meta.source.documents),
+            "location": meta.source.location,
+            "source_type": meta.source.source_type,
+            "illustrative": meta.illustrative,
+        })
+    out = pd.DataFrame(rows)
+    if zh and len(out):
+        out.columns = ["数据集", "单元", "标题", "行数", "来源文献", "位置", "来源类型", "含示意数值"]
     return out
 
 

@@ -131,3 +131,43 @@ def save(graph: graphviz.Digraph | graphviz.Graph, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(graph.pipe(format=fmt))
     return path
+
+
+_UNIT_NAMES = {
+    0: ("Unit 0 · SRDI landscape", "第0单元 · 专精特新概览"),
+    1: ("Unit 1 · Keda & Zhongtu", "第1单元 · 科达与中涂"),
+    2: ("Unit 2 · Qingdao six paths", "第2单元 · 青岛六条路径"),
+    3: ("Unit 3 · in-firm cluster costs", "第3单元 · 企业内集群成本"),
+}
+_TYPE_NAMES = {
+    "peer_reviewed": ("peer-reviewed", "同行评审"),
+    "open_access_journal": ("open-access journal", "开放获取期刊"),
+    "vendor_blog": ("vendor blog", "厂商博客"),
+    "mixed": ("mixed", "混合来源"),
+    "illustrative": ("illustrative", "示意"),
+    "kit": ("kit's own", "工具包自编"),
+}
+
+
+def provenance_map() -> graphviz.Digraph:
+    """Source documents → the datasets drawn from them → the unit that uses each, from the data."""
+    from . import i18n
+    from .datasets import dataset_names, metadata
+
+    zh = i18n.get_language() == "zh"
+    g = digraph("provenance", rankdir="LR", nodesep="0.15", ranksep="1.0")
+    docs: dict[str, set[str]] = {}
+    for name in dataset_names():
+        meta = metadata(name)
+        g.node(f"ds_{name}", f"{meta.title_zh if zh else meta.title_en}\\n({name})", fontsize="11",
+               fillcolor="#fff4d6" if meta.illustrative else "#f4f6fb")
+        for doc in meta.source.documents:
+            docs.setdefault(doc, set()).add(meta.source.source_type)
+            g.edge(f"doc_{doc}", f"ds_{name}")
+        unit = _UNIT_NAMES[meta.unit][1 if zh else 0]
+        g.edge(f"ds_{name}", f"unit_{meta.unit}")
+        g.node(f"unit_{meta.unit}", unit, shape="box", fillcolor="#dfe9ff")
+    for doc, types in sorted(docs.items()):
+        kinds = ", ".join(_TYPE_NAMES.get(t, (t, t))[1 if zh else 0] for t in sorted(types))
+        g.node(f"doc_{doc}", f"{'文献' if zh else 'seed'} {doc}\\n{kinds}", shape="note", fillcolor="#eaf6ea")
+    return g

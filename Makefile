@@ -22,7 +22,12 @@ install-test: system-deps $(VENV)/.installed-test
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "casekit needs Python 3.10 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.11 ..."; exit 1; }
-	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  rm -rf $(VENV); pkg=python$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv; \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$(SUDO)" != NOSUDO ]; then \
+	    echo "casekit: installing $$pkg (Debian/Ubuntu ship Python without venv)"; \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$pkg >/dev/null && $(PYTHON) -m venv $(VENV); \
+	  else echo "casekit: '$(PYTHON) -m venv' failed. On Debian/Ubuntu run: sudo apt-get install $$pkg, then make again."; exit 1; fi; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@

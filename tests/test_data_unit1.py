@@ -86,7 +86,7 @@ def test_evidence_holds_every_concept_of_tables_3_4_and_figure_2():
     for concept in ["早期技术积累", "市场创业化", "取得行业话语权", "先有客户后创业", "轮岗式交互", "客户需求产品化"]:
         assert concept in set(ev.concept_zh)
     # Figure 2 spelling differs from the tables in exactly four places (a recorded quirk).
-    assert (ev.concept_zh != ev.concept_fig2_zh).sum() == 4
+    assert (ev.concept_zh != ev.concept_figure2).sum() == 4
 
 
 def test_evidence_summaries_are_paraphrases_not_quotes():

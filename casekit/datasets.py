@@ -132,7 +132,13 @@ def _read(key: str) -> pd.DataFrame:
             df[col] = s.astype("category")
         elif doc.dtype == "ordered":
             cats = [str(c) for c in doc.categories]
-            df[col] = pd.Categorical(s, categories=cats, ordered=True)
+            stray = sorted(set(s) - set(cats) - {""})
+            if stray:
+                raise CasekitError(
+                    f"{key}.csv column {col!r} has values {stray} outside the order its codebook "
+                    f"declares ({cats}). Fix the csv or add them to 'categories' in {key}.yaml."
+                )
+            df[col] = pd.Categorical(s.replace("", None), categories=cats, ordered=True)
     return df
 
 

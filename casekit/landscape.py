@@ -1,0 +1,323 @@
+"""Unit 0, the SRDI landscape: claims read by the quality of their source, the SRDI ladder,
+co-innovation mechanisms and dilemmas.
+
+Pure functions over the bundled datasets (``srdi_statistics``, ``srdi_ladder``,
+``co_innovation_mechanisms``, ``co_innovation_dilemmas``, ``course_map``); no widgets, no I/O
+beyond loading data. Every function returns a new DataFrame or object.
+
+>>> from casekit import landscape
+>>> landscape.claims(source_types="peer_reviewed").shape[0]
+17
+>>> c = landscape.compare_claims("little_giant_rd_intensity_2023", "manufacturing_rd_intensity_2023")
+>>> round(c.ratio, 2)
+3.9
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pandas as pd
+
+from . import i18n
+from .datasets import load_dataset
+from .errors import CasekitError
+
+__all__ = [
+    "SOURCE_TYPES", "TRACEABILITY", "SORT_KEYS", "claims", "claim", "untraceable_claims",
+    "paired_figures", "source_quality_summary", "compare_claims", "ClaimComparison", "ladder",
+    "mechanisms", "mechanisms_of_firm", "dilemma_paths", "course_links",
+]
+
+#: Source types, strongest evidential weight first (the data contract's values).
+SOURCE_TYPES = ("peer_reviewed", "open_access_journal", "vendor_blog")
+SOURCE_TYPE_LABELS = {
+    "peer_reviewed": ("peer-reviewed journal", "同行评审期刊"),
+    "open_access_journal": ("open-access journal", "开放获取期刊"),
+    "vendor_blog": ("vendor blog", "厂商博客"),
+}
+#: How a claim is backed, most traceable first.
+TRACEABILITY = ("reference_list", "own_data", "named_source", "interview", "anonymous_case", "unsourced")
+TRACEABILITY_LABELS = {
+    "reference_list": ("a listed reference", "参考文献"),
+    "own_data": ("the authors' own case data", "作者自有案例资料"),
+    "named_source": ("a named but unlinked source", "点名但无链接的出处"),
+    "interview": ("an interviewee's words", "受访者的话"),
+    "anonymous_case": ("an unnamed firm", "匿名企业"),
+    "unsourced": ("no source at all", "完全无出处"),
+}
+#: Ways :func:`claims` can sort.
+SORT_KEYS = ("source_type", "traceability", "value", "source", "as_of", "claim_id")
+
+
+def _as_list(value, allowed: Iterable[str], what: str) -> list[str] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    allowed = list(allowed)
+    bad = [v for v in items if v not in allowed]
+    if bad:
+        raise CasekitError(
+            f"Unknown {what} {bad!r}. Allowed values: {', '.join(allowed)}."
+        )
+    return items
+
+
+def _stats() -> pd.DataFrame:
+    return load_dataset("srdi_statistics")
+
+
+def claims(source_types: str | Iterable[str] | None = None, *, traceable: bool | None = None,
+           promotional: bool | None = None, sort_by: str = "source_type",
+           data: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The numeric claims of unit 0, filtered and sorted.
+
+    Parameters
+    ----------
+    source_types : str or list of str, optional
+        Keep only these source types (``peer_reviewed``, ``open_access_journal``, ``vendor_blog``).
+    traceable : bool, optional
+        ``True`` keeps claims that name where their number comes from, ``False`` those that do not.
+    promotional : bool, optional
+        ``True`` keeps only claims that promote the publisher's product, ``False`` drops them.
+    sort_by : str
+        One of :data:`SORT_KEYS`. ``source_type`` and ``traceability`` put the strongest first.
+    data : DataFrame, optional
+        A copy of ``srdi_statistics`` to work on (default: the bundled dataset).
+
+    Examples
+    --------
+    >>> from casekit import landscape
+    >>> df = landscape.claims("vendor_blog", traceable=False)
+    >>> bool(df["names_source"].any())
+    False
+    """
+    df = _stats() if data is None else data.copy()
+    types = _as_list(source_types, SOURCE_TYPES, "source type")
+    if sort_by not in SORT_KEYS:
+        raise CasekitError(f"Cannot sort claims by {sort_by!r}. Choose one of: {', '.join(SORT_KEYS)}.")
+    if types is not None:
+        df = df[df["source_type"].astype(str).isin(types)]
+    if traceable is not None:
+        df = df[df["names_source"].astype(bool) == bool(traceable)]
+    if promotional is not None:
+        df = df[df["promotional"].astype(bool) == bool(promotional)]
+    # ties keep the source's own order (a stable sort), so the table reads like the documents
+    df = df.sort_values([sort_by, "source"] if sort_by != "source" else ["source"], kind="stable")
+    return df.reset_index(drop=True)
+
+
+def claim(claim_id: str) -> pd.Series:
+    """One claim by its id, with a hint when the id is wrong."""
+    df = _stats()
+    hit = df[df["claim_id"] == claim_id]
+    if hit.empty:
+        import difflib
+
+        close = difflib.get_close_matches(str(claim_id), df["claim_id"].tolist(), n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise CasekitError(
+            f"There is no claim {claim_id!r} in srdi_statistics.{hint} "
+            "List the ids with casekit.load_dataset('srdi_statistics')['claim_id']."
+        )
+    return hit.iloc[0]
+
+
+def untraceable_claims(source_types: str | Iterable[str] | None = None) -> pd.DataFrame:
+    """Claims that name no source at all (``unsourced`` or an ``anonymous_case``).
+
+    >>> from casekit import landscape
+    >>> sorted(landscape.untraceable_claims()["source"].unique().tolist())
+    ['000', '001', '002']
+    """
+    return claims(source_types, traceable=False, sort_by="source_type")
+
+
+def paired_figures(across_sources: bool = False) -> pd.DataFrame:
+    """Claims that state related figures, side by side, one block per ``related_group``.
+
+    With ``across_sources=True`` only groups whose figures come from two or more documents (e.g.
+    the little-giant count in 000 and in 002). Within a group the strongest source comes first.
+
+    >>> from casekit import landscape
+    >>> sorted(landscape.paired_figures(across_sources=True)["related_group"].unique())
+    ['innovation_output_share', 'little_giant_count']
+    """
+    df = _stats()
+    df = df[df["related_group"] != ""]
+    if across_sources:
+        n_src = df.groupby("related_group")["source"].transform(lambda s: s.nunique())
+        df = df[n_src >= 2]
+    df = df.sort_values(["related_group", "source_type", "source"], kind="stable")
+    return df.reset_index(drop=True)
+
+
+def source_quality_summary(data: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How many claims each source type backs in each way: rows source types, columns traceability.
+
+    >>> from casekit import landscape
+    >>> int(landscape.source_quality_summary().loc["vendor_blog"].sum())
+    30
+    """
+    df = _stats() if data is None else data
+    out = pd.crosstab(df["source_type"].astype(str), df["traceability"].astype(str))
+    return out.reindex(index=list(SOURCE_TYPES), columns=list(TRACEABILITY), fill_value=0)
+
+
+@dataclass
+class ClaimComparison:
+    """Two claims set side by side: ratio, difference and what a careful reader must say about them."""
+
+    a: pd.Series
+    b: pd.Series
+    ratio: float
+    difference: float
+    caveats_en: list[str] = field(default_factory=list)
+    caveats_zh: list[str] = field(default_factory=list)
+
+    @property
+    def caveats(self) -> list[str]:
+        """The caveats in the current language."""
+        return self.caveats_zh if i18n.get_language() == "zh" else self.caveats_en
+
+    def __repr__(self) -> str:
+        lines = [
+            f"{self.a['claim_id']} ({self.a['source']}, {self.a['source_type']}): {self.a['value']:g} {self.a['unit_en']}",
+            f"{self.b['claim_id']} ({self.b['source']}, {self.b['source_type']}): {self.b['value']:g} {self.b['unit_en']}",
+            f"ratio a/b = {self.ratio:.4g}, difference a-b = {self.difference:g}",
+            i18n.t("Caveats:", "注意："),
+        ]
+        lines += [f"  - {c}" for c in self.caveats] or ["  - none"]
+        return "\n".join(lines)
+
+
+_BOUND = {"more_than": ("over", "超过"), "less_than": ("under", "不足"), "about": ("about", "约"),
+          "at_most": ("at best", "至多")}
+
+
+def compare_claims(a: str, b: str) -> ClaimComparison:
+    """The ratio ``a / b`` and difference ``a - b`` of two claims, with the caveats that come with them.
+
+    The two claims must be in the same unit (a percentage cannot be divided by a firm count).
+    Caveats name a different or missing date, a bound instead of an exact figure, a missing or
+    unverifiable source, a vendor blog or a promotional claim, and figures from different documents.
+
+    Examples
+    --------
+    >>> from casekit import landscape
+    >>> c = landscape.compare_claims("little_giant_count_2023_000", "little_giant_count_2023_002")
+    >>> round(c.ratio, 4)
+    1.2668
+    >>> len(c.caveats_en) == len(c.caveats_zh) >= 3
+    True
+    """
+    ra, rb = claim(a), claim(b)
+    if ra["unit"] != rb["unit"]:
+        raise CasekitError(
+            f"{a!r} is in {ra['unit_en']} and {b!r} in {rb['unit_en']}: a ratio of different units "
+            "means nothing. Pick two claims with the same unit (compare their 'unit' column)."
+        )
+    vb = float(rb["value"])
+    if vb == 0:
+        raise CasekitError(f"{b!r} has the value 0, so a ratio a/b is undefined. Swap the two claims.")
+    va = float(ra["value"])
+    en: list[str] = []
+    zh: list[str] = []
+    if ra["source"] != rb["source"]:
+        en.append(f"The figures come from different documents ({ra['source']} and {rb['source']}), "
+                  "which may define and count differently.")
+        zh.append(f"两个数字出自不同文献（{ra['source']}和{rb['source']}），定义和统计口径可能不同。")
+    if ra["as_of"] != rb["as_of"]:
+        da, db = ra["as_of"] or "undated", rb["as_of"] or "undated"
+        en.append(f"They refer to different dates ({da} vs {db}).")
+        zh.append(f"两者所指时间不同（{ra['as_of'] or '无日期'}与{rb['as_of'] or '无日期'}）。")
+    elif ra["as_of"] == "":
+        en.append("Neither figure says what date it refers to.")
+        zh.append("两个数字都没说明所指时间。")
+    for r in (ra, rb):
+        q = str(r["qualifier"])
+        if q in _BOUND:
+            en.append(f"{r['claim_id']} is a bound ('{_BOUND[q][0]}'), not an exact value, so the ratio is approximate.")
+            zh.append(f"{r['claim_id']}是一个界限（“{_BOUND[q][1]}”），不是精确值，所以比值只是近似。")
+    for r in (ra, rb):
+        tr = str(r["traceability"])
+        if tr in ("unsourced", "anonymous_case"):
+            en.append(f"{r['claim_id']} names no source ({TRACEABILITY_LABELS[tr][0]}): treat it as unverified.")
+            zh.append(f"{r['claim_id']}没有出处（{TRACEABILITY_LABELS[tr][1]}），应视为未经核实。")
+        elif tr == "named_source" and str(r["source_type"]) == "vendor_blog":
+            en.append(f"{r['claim_id']} names a source but gives no link or page, so it cannot be checked as given.")
+            zh.append(f"{r['claim_id']}虽点名出处，但无链接和页码，按原文无法核对。")
+    for r in (ra, rb):
+        if str(r["source_type"]) == "vendor_blog":
+            en.append(f"{r['claim_id']} comes from a vendor blog (low evidential weight).")
+            zh.append(f"{r['claim_id']}出自厂商博客（证据分量低）。")
+        if bool(r["promotional"]):
+            en.append(f"{r['claim_id']} promotes the publisher's own product (conflict of interest).")
+            zh.append(f"{r['claim_id']}在推销发布者自己的产品（存在利益冲突）。")
+    return ClaimComparison(ra, rb, va / vb, va - vb, en, zh)
+
+
+def ladder(source: str | None = "000") -> pd.DataFrame:
+    """The SRDI -> little giant -> single champion ladder with its counts.
+
+    ``source="000"`` (default) gives one row per tier from the peer-reviewed paper; ``None`` keeps
+    every count statement (the vendor blog's rounded little-giant count too).
+
+    >>> from casekit import landscape
+    >>> landscape.ladder()["count"].tolist()
+    [98000, 12668, 1187]
+    """
+    df = load_dataset("srdi_ladder")
+    if source is not None:
+        have = sorted(df["source"].astype(str).unique())
+        if source not in have:
+            raise CasekitError(f"The ladder has no counts from {source!r}. Sources with counts: {', '.join(have)}, or None for all.")
+        df = df[df["source"].astype(str) == source]
+    return df.sort_values(["order", "source"], kind="stable").reset_index(drop=True)
+
+
+def mechanisms(logic: str | None = None, dimension: str | None = None) -> pd.DataFrame:
+    """Seed 001's eight co-innovation mechanisms, optionally for one enabling logic or SRDI dimension.
+
+    >>> from casekit import landscape
+    >>> landscape.mechanisms(dimension="refined")["mechanism"].astype(str).tolist()
+    ['data_element_sharing', 'infrastructure_sharing']
+    """
+    df = load_dataset("co_innovation_mechanisms")
+    if logic is not None:
+        _as_list(logic, df["logic"].cat.categories, "logic")
+        df = df[df["logic"].astype(str) == logic]
+    if dimension is not None:
+        _as_list(dimension, df["srdi_dimension"].cat.categories, "SRDI dimension")
+        df = df[df["srdi_dimension"].astype(str) == dimension]
+    return df.sort_values(["logic_order", "mechanism_order"]).reset_index(drop=True)
+
+
+def mechanisms_of_firm(firm: str) -> pd.DataFrame:
+    """The mechanisms for which seed 001 cites ``firm`` (an id such as ``xcmg``) as an example.
+
+    >>> from casekit import landscape
+    >>> landscape.mechanisms_of_firm("xcmg")["mechanism"].astype(str).tolist()
+    ['collaborative_project_development', 'data_element_sharing']
+    """
+    df = mechanisms()
+    firms = df["example_firms"].str.split(";")
+    known = sorted({f for fs in firms for f in fs if f})
+    if firm not in known:
+        raise CasekitError(f"Seed 001 cites no firm {firm!r}. Firm ids it cites: {', '.join(known)}.")
+    return df[firms.apply(lambda fs: firm in fs)].reset_index(drop=True)
+
+
+def dilemma_paths() -> pd.DataFrame:
+    """Seed 001's three dilemmas, each with the implementation path that answers it, in order."""
+    return load_dataset("co_innovation_dilemmas").sort_values("order").reset_index(drop=True)
+
+
+def course_links(to_unit: int | None = None) -> pd.DataFrame:
+    """Links from unit 0 to the later units (all, or those into one unit 1-3)."""
+    df = load_dataset("course_map")
+    if to_unit is not None:
+        if to_unit not in (1, 2, 3):
+            raise CasekitError(f"to_unit must be 1, 2 or 3 (the units after unit 0), not {to_unit!r}.")
+        df = df[df["to_unit"] == to_unit]
+    return df.sort_values("order").reset_index(drop=True)

@@ -152,22 +152,24 @@ _TYPE_NAMES = {
 def provenance_map() -> graphviz.Digraph:
     """Source documents → the datasets drawn from them → the unit that uses each, from the data."""
     from . import i18n
-    from .datasets import dataset_names, metadata
+    from .datasets import dataset_names, load_dataset, metadata
 
     zh = i18n.get_language() == "zh"
     g = digraph("provenance", rankdir="LR", nodesep="0.15", ranksep="1.0")
-    docs: dict[str, set[str]] = {}
+    sources = load_dataset("sources")
+    kinds = dict(zip(sources["document"].astype(str), sources["source_type"].astype(str)))
+    docs: set[str] = set()
     for name in dataset_names():
         meta = metadata(name)
         g.node(f"ds_{name}", f"{meta.title_zh if zh else meta.title_en}\\n({name})", fontsize="11",
                fillcolor="#fff4d6" if meta.illustrative else "#f4f6fb")
         for doc in meta.source.documents:
-            docs.setdefault(doc, set()).add(meta.source.source_type)
+            docs.add(doc)
             g.edge(f"doc_{doc}", f"ds_{name}")
         unit = _UNIT_NAMES[meta.unit][1 if zh else 0]
         g.edge(f"ds_{name}", f"unit_{meta.unit}")
         g.node(f"unit_{meta.unit}", unit, shape="box", fillcolor="#dfe9ff")
-    for doc, types in sorted(docs.items()):
-        kinds = ", ".join(_TYPE_NAMES.get(t, (t, t))[1 if zh else 0] for t in sorted(types))
-        g.node(f"doc_{doc}", f"{'文献' if zh else 'seed'} {doc}\\n{kinds}", shape="note", fillcolor="#eaf6ea")
+    for doc in sorted(docs):
+        kind = _TYPE_NAMES.get(kinds.get(doc, ""), ("", ""))[1 if zh else 0]
+        g.node(f"doc_{doc}", f"{'文献' if zh else 'seed'} {doc}\\n{kind}", shape="note", fillcolor="#eaf6ea")
     return g

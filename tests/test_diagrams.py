@@ -82,3 +82,12 @@ def test_save_dot_works_without_dot(tmp_path, monkeypatch):
     assert "研发" in p.read_text(encoding="utf-8")
     with pytest.raises(casekit.CasekitError, match="save it as .dot"):
         casekit.save(_graph(), tmp_path / "d.svg")
+
+
+def test_provenance_map_is_drawn_from_the_records():
+    g = diagrams.provenance_map()
+    for name in casekit.dataset_names():
+        assert f"ds_{name}" in g.source
+    assert 'doc_002 [label="seed 002\\nvendor blog"' in g.source
+    casekit.set_language("zh")
+    assert "厂商博客" in diagrams.provenance_map().source

@@ -1,0 +1,236 @@
+"""Unit 3 pictures: the source's Figure 1 redrawn from the model, the learning curve, and the
+knowledge-integration diagram of Figure 2 (source 003 §3.1.1-3.1.2).
+
+Plot functions return small objects that keep their matplotlib artists, so the explorer widget can
+move curves and key points with :meth:`CostCurvesPlot.update` instead of drawing a new figure.
+Every plot says that its numbers are illustrative. Save for slides with ``casekit.save(plot, path)``.
+
+>>> p = plot_cost_curves()
+>>> sorted(p.lines)[:3]
+['A0C', 'A0FC', 'A0VC']
+>>> p.update(CostScenario(variable_cost_saving=0.3)).key_points.C1 > 20
+True
+>>> import matplotlib.pyplot as plt; plt.close("all")
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .cost_curves import CostScenario, KeyPoints, learning_curve
+from .errors import CasekitError
+from .i18n import get_language, t
+from .plotting import use_cjk_fonts
+
+__all__ = ["CostCurvesPlot", "LearningCurvePlot", "plot_cost_curves", "plot_learning_curve",
+           "knowledge_integration_diagram", "CURVE_STYLE"]
+
+# before: grey-blue; after: orange. Fixed dashed, variable dotted, total solid (as Figure 1's six curves).
+CURVE_STYLE = {
+    "A0FC": dict(color="#5b6f95", ls="--", lw=1.4), "A0VC": dict(color="#5b6f95", ls=":", lw=1.6),
+    "A0C": dict(color="#2b3f6b", ls="-", lw=2.4), "A1FC": dict(color="#e08a2b", ls="--", lw=1.4),
+    "A1VC": dict(color="#e08a2b", ls=":", lw=1.6), "A1C": dict(color="#b54f00", ls="-", lw=2.4),
+}
+_COMPONENTS = ("A0FC", "A0VC", "A1FC", "A1VC")
+
+
+def _check_scenario(scenario) -> CostScenario:
+    if scenario is None:
+        return CostScenario()
+    if not isinstance(scenario, CostScenario):
+        raise CasekitError(t(
+            f"Expected a CostScenario, got {type(scenario).__name__}. Make one with "
+            "casekit.cost_curves.CostScenario(innovation_fixed_cost=500, ...).",
+            f"需要 CostScenario，收到的是 {type(scenario).__name__}。请用 "
+            "casekit.cost_curves.CostScenario(innovation_fixed_cost=500, ...) 创建。"))
+    return scenario
+
+
+def _curve_label(name: str) -> str:
+    kind = {"FC": t("average fixed cost", "平均固定成本"), "VC": t("average variable cost", "平均变动成本"),
+            "C": t("average cost", "平均成本")}[name[2:]]
+    when = t("before", "创新前") if name[1] == "0" else t("after", "创新后")
+    return f"{name}: {kind} ({when})" if get_language() == "en" else f"{name}：{when}{kind}"
+
+
+class CostCurvesPlot:
+    """Figure 1 of source 003, drawn from a :class:`CostScenario`; keeps its artists for updates."""
+
+    def __init__(self, scenario: CostScenario | None = None, ax=None, components: bool = True,
+                 y_max: float | None = None):
+        import matplotlib.pyplot as plt
+
+        use_cjk_fonts()
+        self.scenario = _check_scenario(scenario)
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(8, 5.8), layout="constrained")
+        self.ax, self.figure = ax, ax.figure
+        self.components = components
+        self._fixed_ylim = y_max
+        self.lines = {}
+        for name, style in CURVE_STYLE.items():
+            (self.lines[name],) = ax.plot([], [], label=_curve_label(name), **style)
+            self.lines[name].set_visible(components or name in ("A0C", "A1C"))
+        # key points: markers, drop lines to the output axis, labels; crossover as a vertical band edge
+        self.points = {k: ax.plot([], [], "o", color=c, ms=7, zorder=5)[0]
+                       for k, c in (("C0", "#2b3f6b"), ("C1", "#b54f00"))}
+        self.drops = {k: ax.plot([], [], color=c, lw=0.8, ls="-.", zorder=1)[0]
+                      for k, c in (("Q0", "#2b3f6b"), ("Q1", "#b54f00"))}
+        self.labels = {k: ax.annotate("", (0, 0), textcoords="offset points", xytext=(4, -14), fontsize=10)
+                       for k in ("C0", "C1", "Q0", "Q1")}
+        self.crossover_lines = [ax.axvline(np.nan, color="#2e7d32", lw=1.2, ls="--") for _ in range(2)]
+        self.crossover_labels = [ax.text(0, 0, "", color="#2e7d32", fontsize=9, rotation=90, va="top",
+                                         ha="right") for _ in range(2)]
+        self.cheaper_fill = None
+        self.note = ax.text(0.99, 0.98, "", transform=ax.transAxes, ha="right", va="top", fontsize=8.5,
+                            color="#666666")
+        ax.grid(alpha=0.25)
+        self.update(self.scenario)
+
+    def relabel(self) -> None:
+        """Put titles, axis labels and legend in the current language."""
+        for name, line in self.lines.items():
+            line.set_label(_curve_label(name))
+        self.ax.set_title(t("In-firm innovation cluster: cost curves before (0) and after (1) innovating",
+                            "企业内技术创新集群：创新前（0）与创新后（1）的成本曲线"), fontsize=11)
+        self.ax.set_xlabel(t("output q (thousand units per period)", "产量 q（千件/期）"))
+        self.ax.set_ylabel(t("cost per unit (yuan)", "单位成本（元）"))
+        self.note.set_text(t("illustrative numbers; shapes after 003 Figure 1",
+                             "示意性数字；曲线形状依据 003 图1"))
+        handles = [ln for ln in self.lines.values() if ln.get_visible()]
+        self.ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3,
+                       fontsize=8.5, frameon=False)
+
+    def update(self, scenario: CostScenario) -> "CostCurvesPlot":
+        """Move every curve and key point to ``scenario`` (no new figure, no new axes)."""
+        sc = _check_scenario(scenario)
+        self.scenario = sc
+        df = sc.curves()
+        q = df["q"].to_numpy()
+        for name, line in self.lines.items():
+            line.set_data(q, df[name].to_numpy())
+        kp = sc.key_points()
+        self.key_points = kp
+        for key, Q, C in (("0", kp.Q0, kp.C0), ("1", kp.Q1, kp.C1)):
+            self.points["C" + key].set_data([Q], [C])
+            self.drops["Q" + key].set_data([Q, Q], [0, C])
+            self.labels["C" + key].set_text(f"C{key} = {C:.3g}")
+            self.labels["C" + key].xy = (Q, C)
+            self.labels["Q" + key].set_text(f"Q{key} = {Q:.3g}")
+            self.labels["Q" + key].xy = (Q, 0)
+            self.labels["Q" + key].set_position((4, 6 if key == "0" else 18))
+        for i, line in enumerate(self.crossover_lines):
+            if i < len(kp.crossovers):
+                x = kp.crossovers[i]
+                line.set_xdata([x, x])
+                self.crossover_labels[i].set_text(t(f"crossover q = {x:.3g}", f"交叉产量 q = {x:.3g}"))
+            else:
+                line.set_xdata([np.nan, np.nan])
+                self.crossover_labels[i].set_text("")
+        # y range: room for both minima and the curves near them, not the huge AFC at tiny q
+        top = self._fixed_ylim or 1.9 * max(kp.C0, kp.C1, float(df["A0VC"].iloc[-1]) * 0.6)
+        self.ax.set_xlim(sc.output_min, sc.output_max)
+        self.ax.set_ylim(0, top)
+        for i, label in enumerate(self.crossover_labels):
+            if i < len(kp.crossovers):
+                label.set_position((kp.crossovers[i], top * 0.97))
+        if self.cheaper_fill is not None:
+            self.cheaper_fill.remove()
+        cheaper = df["A1C"].to_numpy() < df["A0C"].to_numpy()
+        self.cheaper_fill = self.ax.fill_between(q, 0, top * 0.03, where=cheaper, color="#2e7d32", alpha=0.35,
+                                                 lw=0, label="_cheaper")
+        self.relabel()
+        return self
+
+
+def plot_cost_curves(scenario: CostScenario | None = None, ax=None, components: bool = True) -> CostCurvesPlot:
+    """Redraw Figure 1 of source 003 from ``scenario`` (default: the illustrative scenario).
+
+    The six curves (A0FC, A0VC, A0C before; A1FC, A1VC, A1C after), the minima C0 at Q0 and C1 at
+    Q1, the crossover output(s) and, along the output axis, a green strip where innovating is
+    cheaper. ``components=False`` shows only the two average-cost curves.
+    """
+    return CostCurvesPlot(scenario, ax=ax, components=components)
+
+
+class LearningCurvePlot:
+    """Unit variable cost after innovating against cumulative output (log-2 axis: one step per doubling)."""
+
+    def __init__(self, scenario: CostScenario | None = None, ax=None, doublings: float = 4):
+        import matplotlib.pyplot as plt
+
+        use_cjk_fonts()
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+        self.ax, self.figure, self.doublings = ax, ax.figure, doublings
+        (self.line,) = ax.plot([], [], color="#b54f00", lw=2.2)
+        (self.marker,) = ax.plot([], [], "o", color="#b54f00", ms=7)
+        (self.base,) = ax.plot([], [], color="#5b6f95", ls=":", lw=1.4)
+        self.label = ax.annotate("", (0, 0), textcoords="offset points", xytext=(6, 6), fontsize=9)
+        self.note = ax.text(0.99, 0.98, "", transform=ax.transAxes, ha="right", va="top", fontsize=8.5,
+                            color="#666666")
+        ax.set_xscale("log", base=2)
+        ax.grid(alpha=0.25, which="both")
+        self.update(scenario)
+
+    def update(self, scenario: CostScenario | None) -> "LearningCurvePlot":
+        sc = _check_scenario(scenario)
+        self.scenario = sc
+        lc = learning_curve(sc, doublings=self.doublings)
+        self.line.set_data(lc["cumulative_output"], lc["unit_variable_cost"])
+        n0 = sc.reference_cumulative_output
+        x_hi = n0 * 2 ** self.doublings
+        self.base.set_data([n0, x_hi], [sc.variable_cost_before] * 2)
+        self.marker.set_data([sc.cumulative_output], [sc.base_variable_cost_after])
+        self.label.xy = (sc.cumulative_output, sc.base_variable_cost_after)
+        self.label.set_text(f"N = {sc.cumulative_output:.4g}: v1 = {sc.base_variable_cost_after:.3g}")
+        self.ax.set_xlim(n0, max(x_hi, sc.cumulative_output * 1.1))
+        self.ax.set_ylim(0, sc.variable_cost_before * 1.1)
+        self.relabel()
+        return self
+
+    def relabel(self) -> None:
+        sc = self.scenario
+        self.line.set_label(t(f"A1VC base after innovating, learning rate {sc.learning_rate:.0%}",
+                              f"创新后基础变动成本，学习率 {sc.learning_rate:.0%}"))
+        self.base.set_label(t("base variable cost before innovating (v)", "创新前基础变动成本（v）"))
+        self.ax.set_title(t("Learning curve: unit cost falls as cumulative output grows (003 §3.1.1)",
+                            "学习曲线：单位成本随累计产量增加而下降（003 §3.1.1）"), fontsize=10.5)
+        self.ax.set_xlabel(t("cumulative output N (thousand units, log scale: one step = one doubling)",
+                             "累计产量 N（千件，对数坐标：每格翻一番）"))
+        self.ax.set_ylabel(t("unit variable cost (yuan)", "单位变动成本（元）"))
+        self.note.set_text(t("illustrative numbers", "示意性数字"))
+        self.ax.legend(handles=[self.line, self.base], loc="lower left", fontsize=8.5)
+
+
+def plot_learning_curve(scenario: CostScenario | None = None, ax=None, doublings: float = 4) -> LearningCurvePlot:
+    """The learning curve of the scenario over ``doublings`` doublings of cumulative output."""
+    return LearningCurvePlot(scenario, ax=ax, doublings=doublings)
+
+
+def knowledge_integration_diagram():
+    """Figure 2 of source 003 (knowledge integration inside the firm), rebuilt from §3.1.2.
+
+    Nodes and edges come from the datasets ``knowledge_integration_nodes`` / ``_edges``; links the
+    kit added to complete the picture are drawn dashed. Show with ``casekit.diagrams.show(g)``.
+    """
+    from .datasets import load_dataset
+    from .diagrams import digraph
+
+    nodes = load_dataset("knowledge_integration_nodes")
+    edges = load_dataset("knowledge_integration_edges")
+    col = "name_zh" if get_language() == "zh" else "name_en"
+    rel = "relation_zh" if get_language() == "zh" else "relation_en"
+    fill = {"knowledge": "#e8f0fe", "form": "#f3f3f3", "people": "#fff4e5", "channel": "#e6f4ea",
+            "outcome": "#fde7e9"}
+    g = digraph("knowledge_integration", rankdir="TB")
+    g.attr(label=t("Knowledge integration inside the firm (003 Figure 2, rebuilt from §3.1.2; dashed: kit's addition)",
+                   "企业内部的知识整合（003 图2，依 §3.1.2 重建；虚线为本套件补充）"), labelloc="t")
+    for group, sub in nodes.groupby("group", observed=True, sort=False):
+        with g.subgraph(name=f"cluster_{group}") as s:
+            s.attr(style="invis")
+            for row in sub.itertuples():
+                s.node(str(row.node), getattr(row, col), fillcolor=fill.get(str(group), "#f4f6fb"))
+    for row in edges.itertuples():
+        g.edge(str(row.source), str(row.target), label=getattr(row, rel),
+               style="dashed" if row.basis == "kit_layout" else "solid")
+    return g

@@ -1,11 +1,15 @@
 """Language switching: every label a user sees exists in Chinese and English.
 
 >>> from casekit import i18n
->>> i18n.set_language("zh"); i18n.t("stage", "阶段")
+>>> i18n.set_language("zh")
+'zh'
+>>> i18n.t("stage", "阶段")
 '阶段'
 >>> i18n.label({"name_en": "Keda", "name_zh": "科达"}, "name")
 '科达'
->>> i18n.set_language("en"); i18n.t("stage", "阶段")
+>>> i18n.set_language("en")
+'en'
+>>> i18n.t("stage", "阶段")
 'stage'
 """
 from __future__ import annotations

@@ -1,0 +1,1081 @@
+"""Unit 1: R&D–marketing collaboration stages as data, the framework's propositions as rules, and
+an evaluator for alternative stage sequences (source 000: Keda and Zhongtu).
+
+A :class:`Case` is a business model, a collaboration mode and an ordered list of :class:`Stage`
+objects. The bundled cases live in ``datasets/cases/*.yaml``; an instructor's third firm is a YAML
+file in the same schema, read with :func:`load_case` (strict: unknown keys and unknown ids are
+reported all at once). Alternatives are new cases made with the methods of :class:`Case`
+(``reorder``, ``skip``, ``repeat``, ``change``, ``move_boundary``, ``borrow``, ``with_business_model``
+...), and :func:`evaluate` compares one with the actual case.
+
+>>> from casekit import collaboration as co
+>>> keda = co.actual_case("keda")
+>>> co.evaluate(keda).verdict
+'consistent'
+>>> alt = keda.skip(2)                       # Keda jumps from one-way feedback to deep participation
+>>> result = co.evaluate(alt)
+>>> result.verdict
+'contradicts'
+>>> result.capabilities_not_formed
+['trend_judgment', 'rule_building']
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import CasekitError
+from .i18n import get_language, t
+
+__all__ = [
+    "Stage", "Case", "Finding", "StageOutcome", "Change", "Evaluation", "Catalog",
+    "catalog", "case_names", "actual_case", "load_case", "validate", "evaluate", "rules", "RULE_CHECKS",
+    "SEVERITIES", "BUSINESS_MODELS", "MODES",
+]
+
+CASES_DIR = Path(__file__).resolve().parent.parent / "datasets" / "cases"
+BUSINESS_MODELS = ("product_innovation", "customer_relationship")
+MODES = ("technology_oriented", "market_oriented")
+FOUNDERS = ("technical", "sales", "mixed")
+CONSTRAINTS = ("strong", "weak")
+SEVERITIES = {
+    "contradicts": ("contradicts the framework", "与框架相悖"),
+    "debatable": ("debatable: discuss it", "有争议，值得讨论"),
+}
+_LABELS = {
+    "product_innovation": ("product innovation", "产品创新型"),
+    "customer_relationship": ("customer relationship", "客户关系型"),
+    "technology_oriented": ("technology-oriented", "技术导向协同"),
+    "market_oriented": ("market-oriented", "市场导向协同"),
+    "technical": ("technical founders", "技术出身的创业者"),
+    "sales": ("sales founders", "销售出身的创业者"),
+    "mixed": ("mixed founding team", "混合背景的创业团队"),
+    "strong": ("strong resource constraints", "强资源约束"),
+    "weak": ("weak resource constraints", "弱资源约束"),
+    "rd": ("R&D", "研发"),
+    "marketing": ("marketing", "营销"),
+}
+
+
+def term(key: str) -> str:
+    """Display label of an id (business model, mode, side ...) in the current language."""
+    en, zh = _LABELS.get(key, (key, key))
+    return t(en, zh)
+
+
+# --------------------------------------------------------------------------------------------
+# The catalogue: activities, interactions and capabilities, read from the stages/firms datasets.
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Option:
+    """An activity, interaction or capability the explorer offers (labels from the data)."""
+
+    id: str
+    kind: str  # "rd", "marketing", "interaction" or "capability"
+    level: int  # stage level it comes from; for interactions the depth
+    mode: str | None  # technology_oriented / market_oriented; None for a third firm's own activity
+    name_en: str
+    name_zh: str
+    lead: str | None = None  # interactions: which side leads
+    cross_industry: bool = False  # marketing activities that spread across many industries
+    origin: str = ""  # firm:stage the option comes from
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if get_language() == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class Catalog:
+    options: dict[str, Option]
+    ladders: dict[str, tuple[str, ...]]  # mode -> capability ids in order
+    mode_of_model: dict[str, str]  # business model -> mode
+    lead_of_mode: dict[str, str]  # mode -> leading side
+    max_cross_industry_years: int  # longest cross-industry stage in the cases (Keda 2008-2017)
+
+    def of_kind(self, kind: str) -> list[Option]:
+        return [o for o in self.options.values() if o.kind == kind]
+
+    def interaction_for(self, depth: int, lead: str) -> Option | None:
+        for o in self.of_kind("interaction"):
+            if o.level == depth and o.lead == lead:
+                return o
+        return None
+
+    def capability_for(self, depth: int, lead: str) -> str | None:
+        mode = {v: k for k, v in self.lead_of_mode.items()}.get(lead)
+        ladder = self.ladders.get(mode or "", ())
+        return ladder[depth - 1] if 1 <= depth <= len(ladder) else None
+
+    def label(self, oid: str | None) -> str:
+        if oid is None:
+            return "—"
+        o = self.options.get(oid)
+        return o.name if o else term(oid)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    """Activities, interactions and capabilities of the two cases (``stages`` and ``firms`` data)."""
+    from . import load_dataset
+
+    st = load_dataset("stages")
+    firms = load_dataset("firms").set_index("firm")
+    opts: dict[str, Option] = {}
+    ladders: dict[str, list[str]] = {}
+    lead_of_mode: dict[str, str] = {}
+    longest = 0
+    for r in st.sort_values(["firm", "order"]).itertuples():
+        mode = str(firms.loc[r.firm, "collaboration_mode"])
+        origin = f"{r.firm}:{r.stage}"
+        lvl = int(r.order)
+        opts[r.rd_activity] = Option(r.rd_activity, "rd", lvl, mode, r.rd_activity_en, r.rd_activity_zh, origin=origin)
+        opts[r.marketing_activity] = Option(r.marketing_activity, "marketing", lvl, mode, r.marketing_activity_en,
+                                            r.marketing_activity_zh, cross_industry=bool(r.marketing_cross_industry),
+                                            origin=origin)
+        opts[r.interaction] = Option(r.interaction, "interaction", int(r.interaction_depth), mode, r.interaction_en,
+                                     r.interaction_zh, lead=str(r.lead), origin=origin)
+        opts[r.capability] = Option(r.capability, "capability", lvl, mode, r.capability_en, r.capability_zh, origin=origin)
+        ladders.setdefault(mode, []).append(str(r.capability))
+        lead_of_mode[mode] = str(r.lead)
+        if bool(r.marketing_cross_industry):
+            longest = max(longest, int(r.end_year) - int(r.start_year) + 1)
+    mode_of_model = {str(f.business_model): str(f.collaboration_mode) for f in firms.itertuples()}
+    return Catalog(opts, {k: tuple(v) for k, v in ladders.items()}, mode_of_model, lead_of_mode, longest)
+
+
+# --------------------------------------------------------------------------------------------
+# Cases and stages
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Stage:
+    """One stage: years, R&D activity, marketing activity and interaction pattern (ids)."""
+
+    stage: str
+    name_en: str
+    name_zh: str
+    start_year: int
+    end_year: int
+    rd_activity: str
+    marketing_activity: str
+    interaction: str
+    intermediary: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if get_language() == "zh" else self.name_en
+
+    def interaction_option(self) -> Option | None:
+        return catalog().options.get(self.interaction)
+
+    @property
+    def depth(self) -> int | None:
+        o = self.interaction_option()
+        return o.level if o else None
+
+    @property
+    def lead(self) -> str | None:
+        o = self.interaction_option()
+        return o.lead if o else None
+
+
+@dataclass(frozen=True)
+class Case:
+    """A firm's R&D–marketing collaboration as data. Methods return *new* cases (alternatives)."""
+
+    firm: str
+    name_en: str
+    name_zh: str
+    business_model: str
+    collaboration_mode: str
+    stages: tuple[Stage, ...]
+    founder_background: str = "mixed"
+    resource_constraint: str = "strong"
+    founded: str | None = None
+    cite: str = ""
+    extra_options: tuple[Option, ...] = ()
+    base: "Case | None" = field(default=None, compare=False, repr=False)
+
+    # -- display ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.name_zh if get_language() == "zh" else self.name_en
+
+    @property
+    def actual(self) -> "Case":
+        """The case this one was derived from (itself when it is an actual case)."""
+        return self.base or self
+
+    def option(self, oid: str) -> Option | None:
+        for o in self.extra_options:
+            if o.id == oid:
+                return o
+        return catalog().options.get(oid)
+
+    def label(self, oid: str | None) -> str:
+        o = self.option(oid) if oid else None
+        return o.name if o else ("—" if oid is None else term(oid))
+
+    def __repr__(self) -> str:
+        lines = [f"{self.name} ({self.firm}): {term(self.business_model)} → {term(self.collaboration_mode)}"]
+        for i, s in enumerate(self.stages, 1):
+            lines.append(
+                f"  {i}. {s.name} {s.start_year}–{s.end_year}: {self.label(s.rd_activity)} / "
+                f"{self.label(s.marketing_activity)} / {self.label(s.interaction)}"
+                + (t(" (via an intermediary)", "（经中介部门）") if s.intermediary else "")
+            )
+        return "\n".join(lines)
+
+    # -- alternatives -------------------------------------------------------------------------
+    def _new(self, **kw: Any) -> "Case":
+        return dataclasses.replace(self, base=self.actual, **kw)
+
+    def _k(self, k: Any, what: str = "stage") -> int:
+        n = len(self.stages)
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
+            raise CasekitError(
+                t(f"{what} {k!r} does not exist: this case has stages 1 to {n}.",
+                  f"{what} {k!r} 不存在：该案例只有第1至第{n}阶段。") if n else
+                t("This case has no stages left; reset to the actual case.", "该案例已没有阶段，请重置为实际案例。")
+            )
+        return k - 1
+
+    def reorder(self, order: Iterable[int]) -> "Case":
+        """Put the stages' content in a new order; the years stay with the positions.
+
+        ``keda.reorder([2, 1, 3])`` lets Keda's market-expansion collaboration come first.
+        """
+        order = list(order)
+        n = len(self.stages)
+        if sorted(order) != list(range(1, n + 1)):
+            raise CasekitError(t(f"reorder() needs each stage number 1..{n} exactly once, got {order}.",
+                                 f"reorder() 需要1到{n}每个阶段序号各出现一次，收到的是 {order}。"))
+        slots = self.stages
+        return self._new(stages=tuple(
+            dataclasses.replace(slots[j - 1], start_year=slots[i].start_year, end_year=slots[i].end_year)
+            for i, j in enumerate(order)))
+
+    def skip(self, k: int) -> "Case":
+        """Leave out stage ``k``; the previous stage (or the next, for the first) takes its years."""
+        i = self._k(k)
+        st = list(self.stages)
+        gone = st.pop(i)
+        if st:
+            if i > 0:
+                st[i - 1] = dataclasses.replace(st[i - 1], end_year=gone.end_year)
+            else:
+                st[0] = dataclasses.replace(st[0], start_year=gone.start_year)
+        return self._new(stages=tuple(st))
+
+    def repeat(self, k: int) -> "Case":
+        """Do stage ``k`` twice: it is split in two halves with the same content."""
+        i = self._k(k)
+        s = self.stages[i]
+        mid = (s.start_year + s.end_year) // 2
+        first = dataclasses.replace(s, end_year=mid)
+        second = dataclasses.replace(s, start_year=mid + 1 if mid < s.end_year else mid)
+        return self._new(stages=self.stages[:i] + (first, second) + self.stages[i + 1:])
+
+    def change(self, k: int, *, rd_activity: str | None = None, marketing_activity: str | None = None,
+               interaction: str | None = None, depth: int | None = None, lead: str | None = None,
+               intermediary: bool | None = None) -> "Case":
+        """Change stage ``k``: an activity, the interaction (by id, or by ``depth``/``lead``)."""
+        i = self._k(k)
+        s = self.stages[i]
+        kw: dict[str, Any] = {}
+        for name, value, kind in (("rd_activity", rd_activity, "rd"), ("marketing_activity", marketing_activity, "marketing"),
+                                  ("interaction", interaction, "interaction")):
+            if value is not None:
+                o = self.option(value)
+                if o is None or o.kind != kind:
+                    allowed = ", ".join(x.id for x in self._options(kind))
+                    raise CasekitError(t(f"{name}={value!r} is not a known {kind} option. Allowed: {allowed}.",
+                                         f"{name}={value!r} 不是可用的选项。可选：{allowed}。"))
+                kw[name] = value
+        if depth is not None or lead is not None:
+            cur = s.interaction_option()
+            d = depth if depth is not None else (cur.level if cur else 1)
+            ld = lead if lead is not None else (cur.lead if cur else "rd")
+            o = catalog().interaction_for(d, ld) if d in (1, 2, 3) and ld in ("rd", "marketing") else None
+            if o is None:
+                raise CasekitError(t(f"No interaction with depth={d!r} and lead={ld!r}: depth is 1, 2 or 3 and lead "
+                                     "is 'rd' or 'marketing'.",
+                                     f"没有深度={d!r}、主导方={ld!r}的互动模式：深度取1、2、3，主导方取'rd'或'marketing'。"))
+            kw["interaction"] = o.id
+        if intermediary is not None:
+            kw["intermediary"] = bool(intermediary)
+        st = list(self.stages)
+        st[i] = dataclasses.replace(s, **kw)
+        return self._new(stages=tuple(st))
+
+    def move_boundary(self, k: int, year: int) -> "Case":
+        """Let stage ``k + 1`` start in ``year``; stage ``k`` ends just before (or in it, if the two
+        shared a boundary year, as Zhongtu's 2016 does)."""
+        i = self._k(k)
+        if i + 1 >= len(self.stages):
+            raise CasekitError(t(f"Stage {k} is the last one: there is no boundary after it. Use stage 1 to "
+                                 f"{len(self.stages) - 1}.", f"第{k}阶段是最后一个，之后没有边界。请用1至{len(self.stages) - 1}。"))
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise CasekitError(t(f"A boundary year is a whole number such as 2018, not {year!r}.",
+                                 f"边界年份应为整数，例如2018，而不是 {year!r}。"))
+        a, b = self.stages[i], self.stages[i + 1]
+        shared = 0 if b.start_year <= a.end_year else 1
+        st = list(self.stages)
+        st[i] = dataclasses.replace(a, end_year=year - shared)
+        st[i + 1] = dataclasses.replace(b, start_year=year)
+        return self._new(stages=tuple(st))
+
+    def borrow(self, k: int, other: "Case | str", j: int) -> "Case":
+        """Replace stage ``k`` by stage ``j`` of another case (e.g. ``"zhongtu"``), keeping the years."""
+        other = actual_case(other) if isinstance(other, str) else other
+        i = self._k(k)
+        jj = other._k(j, t("other case's stage", "另一案例的阶段"))
+        s = dataclasses.replace(other.stages[jj], start_year=self.stages[i].start_year, end_year=self.stages[i].end_year)
+        st = list(self.stages)
+        st[i] = s
+        return self._new(stages=tuple(st), extra_options=self.extra_options + other.extra_options)
+
+    def _checked(self, field_name: str, value: str, allowed: tuple[str, ...]) -> str:
+        if value not in allowed:
+            raise CasekitError(t(f"{field_name}={value!r} is not allowed. Use one of: {', '.join(allowed)}.",
+                                 f"{field_name}={value!r} 不可用。可选：{', '.join(allowed)}。"))
+        return value
+
+    def with_business_model(self, business_model: str) -> "Case":
+        return self._new(business_model=self._checked("business_model", business_model, BUSINESS_MODELS))
+
+    def with_mode(self, collaboration_mode: str) -> "Case":
+        return self._new(collaboration_mode=self._checked("collaboration_mode", collaboration_mode, MODES))
+
+    def with_founders(self, founder_background: str) -> "Case":
+        return self._new(founder_background=self._checked("founder_background", founder_background, FOUNDERS))
+
+    def with_resources(self, resource_constraint: str) -> "Case":
+        return self._new(resource_constraint=self._checked("resource_constraint", resource_constraint, CONSTRAINTS))
+
+    def with_stages(self, stages: Iterable[Stage]) -> "Case":
+        return self._new(stages=tuple(stages))
+
+    def _options(self, kind: str) -> list[Option]:
+        return catalog().of_kind(kind) + [o for o in self.extra_options if o.kind == kind]
+
+    def options(self, kind: str) -> list[Option]:
+        """The choices for ``kind`` ("rd", "marketing", "interaction") in this case."""
+        return self._options(kind)
+
+
+# --------------------------------------------------------------------------------------------
+# Case files: strict validation, every problem reported at once
+# --------------------------------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StageSpec(_Strict):
+    stage: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    start_year: int = Field(ge=1900, le=2100)
+    end_year: int = Field(ge=1900, le=2100)
+    rd_activity: str
+    marketing_activity: str
+    interaction: str
+    intermediary: bool = False
+
+
+class ActivitySpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    side: Literal["rd", "marketing"]
+    level: int = Field(ge=1, le=3)
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    cross_industry: bool = False
+
+
+class CaseSpec(_Strict):
+    firm: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    founded: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2})?$")
+    business_model: Literal["product_innovation", "customer_relationship"]
+    collaboration_mode: Literal["technology_oriented", "market_oriented"]
+    founder_background: Literal["technical", "sales", "mixed"] = "mixed"
+    resource_constraint: Literal["strong", "weak"] = "strong"
+    cite: str = ""
+    description_en: str = ""
+    description_zh: str = ""
+    activities: list[ActivitySpec] = []
+    stages: list[StageSpec] = Field(min_length=1)
+
+
+def _format_pydantic(exc: ValidationError) -> list[str]:
+    out = []
+    for e in exc.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "(file)"
+        val = e.get("input")
+        if e["type"] == "extra_forbidden":
+            allowed = _allowed_keys(e["loc"])
+            out.append(t(f"{loc}: unknown key (value {val!r}). Allowed keys here: {allowed}.",
+                         f"{loc}：未知的键（值 {val!r}）。此处允许的键：{allowed}。"))
+        elif e["type"] == "missing":
+            out.append(t(f"{loc}: required but missing.", f"{loc}：必填项缺失。"))
+        else:
+            out.append(t(f"{loc}: value {val!r} is not valid: {e['msg']}.", f"{loc}：值 {val!r} 无效：{e['msg']}。"))
+    return out
+
+
+def _allowed_keys(loc: tuple) -> str:
+    model: type[BaseModel] = CaseSpec
+    if "stages" in loc:
+        model = StageSpec
+    elif "activities" in loc:
+        model = ActivitySpec
+    return ", ".join(model.model_fields)
+
+
+def _spec_problems(spec: CaseSpec) -> list[str]:
+    """Cross-field checks pydantic cannot express: ids, years."""
+    cat = catalog()
+    own = {a.id: a for a in spec.activities}
+    problems = []
+    for i, s in enumerate(spec.stages):
+        where = f"stages.{i}"
+        if s.end_year < s.start_year:
+            problems.append(t(f"{where}.end_year: {s.end_year} is before start_year {s.start_year}; a stage ends in or "
+                              "after the year it starts.",
+                              f"{where}.end_year：{s.end_year} 早于 start_year {s.start_year}；阶段的结束年份不能早于开始年份。"))
+        for key, kind in (("rd_activity", "rd"), ("marketing_activity", "marketing"), ("interaction", "interaction")):
+            value = getattr(s, key)
+            o = cat.options.get(value)
+            ok = (o is not None and o.kind == kind) or (value in own and own[value].side == kind)
+            if not ok:
+                allowed = [x.id for x in cat.of_kind(kind)] + [a.id for a in spec.activities if a.side == kind]
+                problems.append(t(f"{where}.{key}: {value!r} is not a known {kind} option. Allowed: {', '.join(allowed)}"
+                                  + (" (or declare your own under 'activities:')." if kind != "interaction" else "."),
+                                  f"{where}.{key}：{value!r} 不是已知选项。可选：{', '.join(allowed)}"
+                                  + ("（或在 activities: 下声明自己的活动）。" if kind != "interaction" else "。")))
+    return problems
+
+
+def _from_spec(spec: CaseSpec) -> Case:
+    extra = tuple(Option(a.id, a.side, a.level, None, a.name_en, a.name_zh, cross_industry=a.cross_industry,
+                         origin=f"{spec.firm}:own") for a in spec.activities)
+    stages = tuple(Stage(**s.model_dump()) for s in spec.stages)
+    return Case(firm=spec.firm, name_en=spec.name_en, name_zh=spec.name_zh, business_model=spec.business_model,
+                collaboration_mode=spec.collaboration_mode, stages=stages, founder_background=spec.founder_background,
+                resource_constraint=spec.resource_constraint, founded=spec.founded, cite=spec.cite, extra_options=extra)
+
+
+def load_case(source: str | Path | dict) -> Case:
+    """Read a case file (path, YAML text or dict) strictly; every problem is reported at once.
+
+    >>> load_case({"firm": "x", "name_zh": "某", "name_en": "X", "business_model": "platform",
+    ...            "collaboration_mode": "market_oriented", "colour": "red", "stages": []})
+    Traceback (most recent call last):
+    ...
+    casekit.errors.CasekitError: The case file has 3 problem(s):
+      - business_model: value 'platform' is not valid: Input should be 'product_innovation' or 'customer_relationship'.
+      - stages: value [] is not valid: List should have at least 1 item after validation, not 0.
+      - colour: unknown key (value 'red'). Allowed keys here: firm, name_zh, name_en, founded, business_model, collaboration_mode, founder_background, resource_constraint, cite, description_en, description_zh, activities, stages.
+    """
+    if isinstance(source, dict):
+        raw = source
+    else:
+        text = str(source)
+        p = Path(text) if isinstance(source, Path) or (len(text) < 500 and "\n" not in text) else None
+        if p is not None:
+            if not p.exists():
+                raise CasekitError(t(f"No case file at {str(p)!r}. Give a path to a .yaml file, the YAML text, or a dict.",
+                                     f"找不到案例文件 {str(p)!r}。请提供 .yaml 文件路径、YAML 文本或字典。"))
+            text = p.read_text(encoding="utf-8")
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise CasekitError(t(f"The case file is not valid YAML: {exc}", f"案例文件不是合法的YAML：{exc}")) from None
+    if not isinstance(raw, dict):
+        raise CasekitError(t("A case file is a YAML mapping with keys such as firm, business_model and stages.",
+                             "案例文件应是YAML映射，包含 firm、business_model、stages 等键。"))
+    raw = dict(raw)
+    if "founded" in raw and raw["founded"] is not None:
+        raw["founded"] = str(raw["founded"])
+    problems: list[str] = []
+    try:
+        spec = CaseSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems = _format_pydantic(exc)
+        # still check what can be checked, so the author sees everything at once
+        try:
+            partial = dict(raw)
+            partial.update(business_model="product_innovation", collaboration_mode="technology_oriented",
+                           stages=[s for s in raw.get("stages") or [] if isinstance(s, dict)])
+            stages_ok = []
+            for s in partial["stages"]:  # a broken stage is already reported; check the others
+                try:
+                    stages_ok.append(StageSpec.model_validate(s))
+                except ValidationError:
+                    stages_ok.append(StageSpec.model_construct(**{k: v for k, v in s.items() if k in StageSpec.model_fields}))
+            acts = []
+            for a in raw.get("activities") or []:
+                try:
+                    acts.append(ActivitySpec.model_validate(a))
+                except (ValidationError, TypeError):
+                    pass
+            fake = CaseSpec.model_construct(**{**partial, "stages": stages_ok, "activities": acts})
+            problems += _spec_problems(fake)
+        except (ValidationError, TypeError, AttributeError):
+            pass
+        spec = None
+    if spec is not None:
+        problems += _spec_problems(spec)
+    if problems:
+        head = t(f"The case file has {len(problems)} problem(s):", f"案例文件有 {len(problems)} 处问题：")
+        raise CasekitError(head + "\n" + "\n".join(f"  - {p}" for p in problems))
+    return _from_spec(spec)
+
+
+def case_names() -> list[str]:
+    """Firms with a bundled case file."""
+    return sorted(p.stem for p in CASES_DIR.glob("*.yaml"))
+
+
+@lru_cache(maxsize=None)
+def _bundled(firm: str) -> Case:
+    return load_case(CASES_DIR / f"{firm}.yaml")
+
+
+def actual_case(firm: str) -> Case:
+    """The bundled case of ``"keda"`` or ``"zhongtu"``."""
+    if isinstance(firm, Case):
+        return firm.actual
+    key = str(firm).strip().lower()
+    if key not in case_names():
+        raise CasekitError(t(f"No bundled case {firm!r}. Available: {', '.join(case_names())}; load your own with "
+                             "load_case('my_firm.yaml').",
+                             f"没有内置案例 {firm!r}。可用：{', '.join(case_names())}；自己的案例请用 load_case('my_firm.yaml') 读入。"))
+    return _bundled(key)
+
+
+def validate(case: Case) -> list[str]:
+    """Problems that make a case impossible to evaluate (messages, current language)."""
+    if not isinstance(case, Case):
+        return [t(f"Expected a Case (e.g. actual_case('keda')), got {type(case).__name__}.",
+                  f"需要一个 Case（例如 actual_case('keda')），收到的是 {type(case).__name__}。")]
+    out = []
+    if not case.stages:
+        out.append(t("The alternative has no stages: a case needs at least one.", "该方案没有任何阶段：至少需要一个阶段。"))
+    if case.business_model not in BUSINESS_MODELS:
+        out.append(t(f"business_model {case.business_model!r} is unknown; use {', '.join(BUSINESS_MODELS)}.",
+                     f"业务模式 {case.business_model!r} 未知；可选 {', '.join(BUSINESS_MODELS)}。"))
+    if case.collaboration_mode not in MODES:
+        out.append(t(f"collaboration_mode {case.collaboration_mode!r} is unknown; use {', '.join(MODES)}.",
+                     f"协同模式 {case.collaboration_mode!r} 未知；可选 {', '.join(MODES)}。"))
+    for i, s in enumerate(case.stages, 1):
+        if not isinstance(s.start_year, int) or not isinstance(s.end_year, int):
+            out.append(t(f"Stage {i}: years must be whole numbers.", f"第{i}阶段：年份必须是整数。"))
+        elif s.end_year < s.start_year:
+            out.append(t(f"Stage {i} ({s.name}) ends in {s.end_year}, before it starts in {s.start_year}.",
+                         f"第{i}阶段（{s.name}）结束于{s.end_year}年，早于开始的{s.start_year}年。"))
+        for key, kind in (("rd_activity", "rd"), ("marketing_activity", "marketing"), ("interaction", "interaction")):
+            o = case.option(getattr(s, key))
+            if o is None or o.kind != kind:
+                allowed = ", ".join(x.id for x in case.options(kind))
+                out.append(t(f"Stage {i}: {key} {getattr(s, key)!r} is unknown. Allowed: {allowed}.",
+                             f"第{i}阶段：{key} {getattr(s, key)!r} 未知。可选：{allowed}。"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Findings and evaluation
+# --------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _rules_table() -> dict[str, dict]:
+    from . import load_dataset
+
+    df = load_dataset("collaboration_rules").sort_values("order")
+    return {str(r["rule"]): {k: (str(v) if k != "order" else int(v)) for k, v in r.items()} for _, r in df.iterrows()}
+
+
+@lru_cache(maxsize=1)
+def _evidence_index() -> dict[str, dict]:
+    from . import load_dataset
+
+    ev = load_dataset("evidence")
+    return {f"{r.firm}:{r.concept}": {"firm": str(r.firm), "concept": str(r.concept), "stage_order": int(r.stage_order),
+                                      "concept_en": r.concept_en, "concept_zh": r.concept_zh,
+                                      "summary_en": r.summary_en, "summary_zh": r.summary_zh, "cite": r.cite}
+            for r in ev.itertuples()}
+
+
+def rules():
+    """The framework's propositions as a DataFrame (the ``collaboration_rules`` dataset)."""
+    from . import load_dataset
+
+    return load_dataset("collaboration_rules")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule the alternative bends or breaks, with its reason, evidence and a question."""
+
+    rule: str
+    severity: str  # "contradicts" or "debatable"
+    stage: int | None  # stage position (1-based) or None for the whole case
+    reason_en: str
+    reason_zh: str
+    blocks: bool = False  # True when the stage's capability cannot form
+
+    @property
+    def reason(self) -> str:
+        return self.reason_zh if get_language() == "zh" else self.reason_en
+
+    @property
+    def _row(self) -> dict:
+        return _rules_table()[self.rule]
+
+    @property
+    def rule_name(self) -> str:
+        return self._row["name_zh" if get_language() == "zh" else "name_en"]
+
+    @property
+    def statement(self) -> str:
+        return self._row["statement_zh" if get_language() == "zh" else "statement_en"]
+
+    @property
+    def question(self) -> str:
+        return self._row["question_zh" if get_language() == "zh" else "question_en"]
+
+    @property
+    def cite(self) -> str:
+        return self._row["cite"]
+
+    @property
+    def severity_label(self) -> str:
+        en, zh = SEVERITIES[self.severity]
+        return t(en, zh)
+
+    @property
+    def evidence(self) -> list[dict]:
+        idx = _evidence_index()
+        return [idx[k] for k in self._row["evidence"].split(";") if k in idx]
+
+    def __repr__(self) -> str:
+        where = t(f"stage {self.stage}", f"第{self.stage}阶段") if self.stage else t("whole case", "整体")
+        return f"[{self.severity_label}] {self.rule_name} ({where}): {self.reason}  ({self.cite})"
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    position: int
+    stage: Stage
+    capability: str | None
+    status: str  # formed | at_risk | not_formed | no_new
+    depth: int | None
+    lead: str | None
+
+    @property
+    def status_label(self) -> str:
+        return t(*{"formed": ("formed", "形成"), "at_risk": ("formed, but debatable", "形成，但有争议"),
+                   "not_formed": ("does not form", "未能形成"), "no_new": ("no new capability", "没有新能力")}[self.status])
+
+
+@dataclass(frozen=True)
+class Change:
+    position: int | None
+    field: str
+    actual: Any
+    alternative: Any
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What an alternative stage sequence does under the framework, compared with the actual case."""
+
+    case: Case
+    actual: Case
+    valid: bool
+    problems: tuple[str, ...] = ()
+    outcomes: tuple[StageOutcome, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    capabilities_formed: tuple[str, ...] = ()
+    actual_capabilities: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def capabilities_not_formed(self) -> list[str]:
+        """Capabilities of the actual case that the alternative does not form."""
+        return [c for c in self.actual_capabilities if c not in self.capabilities_formed]
+
+    @property
+    def new_capabilities(self) -> list[str]:
+        """Capabilities the alternative forms that the actual case did not."""
+        return [c for c in self.capabilities_formed if c not in self.actual_capabilities]
+
+    @property
+    def contradicts(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "contradicts"]
+
+    @property
+    def debatable(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "debatable"]
+
+    @property
+    def verdict(self) -> str:
+        """``invalid``, ``contradicts``, ``debatable`` or ``consistent``."""
+        if not self.valid:
+            return "invalid"
+        if self.contradicts:
+            return "contradicts"
+        return "debatable" if self.findings else "consistent"
+
+    @property
+    def verdict_label(self) -> str:
+        return t(*{"invalid": ("cannot be evaluated", "无法评估"), "contradicts": ("contradicts the framework", "与框架相悖"),
+                   "debatable": ("debatable: discuss it", "有争议，值得讨论"),
+                   "consistent": ("consistent with the framework", "与框架一致")}[self.verdict])
+
+    @property
+    def message(self) -> str:
+        """One short paragraph saying what happened (also for malformed alternatives)."""
+        if not self.valid:
+            return t("This alternative cannot be evaluated: ", "该方案无法评估：") + " ".join(self.problems)
+        return f"{self.verdict_label}. " + t(
+            f"Forms {len(self.capabilities_formed)} capabilities; {len(self.capabilities_not_formed)} of the actual "
+            f"case's do not form; {len(self.contradicts)} contradiction(s), {len(self.debatable)} debatable point(s).",
+            f"形成{len(self.capabilities_formed)}项能力；实际案例中有{len(self.capabilities_not_formed)}项未能形成；"
+            f"{len(self.contradicts)}处与框架相悖，{len(self.debatable)}处有争议。")
+
+    @property
+    def question(self) -> str:
+        """A question for class discussion."""
+        if not self.valid:
+            return t("What would you have to fix for this alternative to describe a firm at all?",
+                     "要让这个方案能描述一家真实的企业，需要先改正什么？")
+        for f in self.contradicts + self.debatable:
+            return f.question
+        return t("The alternative fits the framework. What in the case evidence would have had to be different for "
+                 "the firm to take this path?",
+                 "该方案与框架一致。案例证据中要有哪些不同，企业才会走这条路？")
+
+    def label(self, oid: str | None) -> str:
+        return self.case.label(oid)
+
+    def __repr__(self) -> str:
+        lines = [f"{self.case.name}: {self.verdict_label}"]
+        if not self.valid:
+            lines += [f"  - {p}" for p in self.problems]
+            return "\n".join(lines)
+        lines.append(t("Capabilities formed: ", "形成的能力：") + (", ".join(self.label(c) for c in self.capabilities_formed) or "—"))
+        lines.append(t("Not formed (vs actual): ", "未形成（对照实际）：") + (", ".join(self.label(c) for c in self.capabilities_not_formed) or "—"))
+        for f in self.findings:
+            lines.append(f"  {f!r}")
+        lines.append(t("Discuss: ", "讨论：") + self.question)
+        return "\n".join(lines)
+
+    def findings_frame(self):
+        """The findings as a DataFrame in the current language."""
+        import pandas as pd
+
+        cols = [t(c, z) for c, z in (("severity", "严重程度"), ("rule", "规则"), ("stage", "阶段"), ("reason", "理由"),
+                                      ("evidence", "证据"), ("cite", "出处"))]
+        key = "concept_zh" if get_language() == "zh" else "concept_en"
+        rows = [[f.severity_label, f.rule_name, f.stage or "", f.reason, "; ".join(e[key] for e in f.evidence), f.cite]
+                for f in self.findings]
+        return pd.DataFrame(rows, columns=cols)
+
+
+# --- the rule checks: one small function per rule id ----------------------------------------
+Check = Callable[[Case, Catalog], list[Finding]]
+RULE_CHECKS: dict[str, Check] = {}
+
+
+def rule(rule_id: str) -> Callable[[Check], Check]:
+    """Register a check for a rule of the ``collaboration_rules`` dataset (add rules this way)."""
+    def deco(fn: Check) -> Check:
+        RULE_CHECKS[rule_id] = fn
+        return fn
+    return deco
+
+
+def _soft(case: Case) -> str:
+    """Under weak resource constraints the niche-winner propositions are only debatable."""
+    return "debatable" if case.resource_constraint == "weak" else "contradicts"
+
+
+@rule("business_model_decides_mode")
+def _business_model(case: Case, cat: Catalog) -> list[Finding]:
+    want = cat.mode_of_model.get(case.business_model)
+    if want and want != case.collaboration_mode:
+        return [Finding("business_model_decides_mode", "contradicts", None,
+                        f"A {term_en(case.business_model)} business goes with {term_en(want)} collaboration, but this case "
+                        f"runs {term_en(case.collaboration_mode)} collaboration.",
+                        f"{term_zh(case.business_model)}业务对应{term_zh(want)}，而该方案采用的是{term_zh(case.collaboration_mode)}。")]
+    return []
+
+
+def term_en(key: str) -> str:
+    return _LABELS.get(key, (key, key))[0]
+
+
+def term_zh(key: str) -> str:
+    return _LABELS.get(key, (key, key))[1]
+
+
+@rule("mode_sets_starting_side")
+def _starting_side(case: Case, cat: Catalog) -> list[Finding]:
+    want = cat.lead_of_mode.get(case.collaboration_mode)
+    out = []
+    for i, s in enumerate(case.stages, 1):
+        if s.lead and want and s.lead != want:
+            sev = "contradicts" if i == 1 else "debatable"
+            out.append(Finding("mode_sets_starting_side", sev, i,
+                               f"In {term_en(case.collaboration_mode)} collaboration {term_en(want)} is the starting side, but "
+                               f"stage {i} is led by {term_en(s.lead)}" + (" from the very start." if i == 1 else
+                               "; this may be the reverse shaping Figure 5 allows, or a change of mode."),
+                               f"{term_zh(case.collaboration_mode)}以{term_zh(want)}为起点，但第{i}阶段由{term_zh(s.lead)}主导"
+                               + ("，而且是从一开始。" if i == 1 else "；这可能是图5所说的反向塑造，也可能是换了模式。")))
+    return out
+
+
+@rule("interaction_deepens")
+def _deepens(case: Case, cat: Catalog) -> list[Finding]:
+    out = []
+    depths = [s.depth for s in case.stages]
+    if depths and depths[0] and depths[0] > 1:
+        out.append(Finding("interaction_deepens", "debatable", 1,
+                           f"The first stage already starts at depth {depths[0]}; both firms began with one-way exchange.",
+                           f"第一阶段一开始就是深度{depths[0]}；两家企业都是从单向互动起步的。"))
+    for i in range(1, len(depths)):
+        a, b = depths[i - 1], depths[i]
+        if a is None or b is None:
+            continue
+        if b < a:
+            out.append(Finding("interaction_deepens", "contradicts", i + 1,
+                               f"Interaction falls back from depth {a} to {b} in stage {i + 1}.",
+                               f"第{i + 1}阶段的互动从深度{a}退回到{b}。"))
+        elif b == a:
+            out.append(Finding("interaction_deepens", "debatable", i + 1,
+                               f"Interaction stays at depth {a} in stage {i + 1} instead of deepening.",
+                               f"第{i + 1}阶段的互动停在深度{a}，没有加深。"))
+        elif b > a + 1:
+            out.append(Finding("interaction_deepens", "debatable", i + 1,
+                               f"Interaction jumps from depth {a} to {b} in stage {i + 1}, skipping a level.",
+                               f"第{i + 1}阶段的互动从深度{a}跳到{b}，越过了一级。"))
+    return out
+
+
+@rule("activities_fit_interaction")
+def _fit(case: Case, cat: Catalog) -> list[Finding]:
+    out = []
+    for i, s in enumerate(case.stages, 1):
+        inter = case.option(s.interaction)
+        if inter is None:
+            continue
+        ladder_mode = {v: k for k, v in cat.lead_of_mode.items()}.get(inter.lead)
+        issues_en, issues_zh = [], []
+        for key in ("rd_activity", "marketing_activity"):
+            o = case.option(getattr(s, key))
+            if o is None:
+                continue
+            if o.level != inter.level:
+                issues_en.append(f"{o.name_en} belongs with depth {o.level}, not {inter.level}")
+                issues_zh.append(f"“{o.name_zh}”对应深度{o.level}而非{inter.level}")
+            if o.mode and ladder_mode and o.mode != ladder_mode:
+                issues_en.append(f"{o.name_en} comes from {term_en(o.mode)} collaboration")
+                issues_zh.append(f"“{o.name_zh}”来自{term_zh(o.mode)}")
+        if issues_en:
+            out.append(Finding("activities_fit_interaction", "debatable", i,
+                               f"Stage {i} pairs {inter.name_en} with activities that do not usually go with it: "
+                               + "; ".join(issues_en) + ".",
+                               f"第{i}阶段把“{inter.name_zh}”与不常配套的活动放在一起：" + "；".join(issues_zh) + "。"))
+    return out
+
+
+@rule("focus_under_resource_constraint")
+def _focus(case: Case, cat: Catalog) -> list[Finding]:
+    out = []
+    sev = _soft(case)
+    n = len(case.stages)
+    for i, s in enumerate(case.stages, 1):
+        m = case.option(s.marketing_activity)
+        if m is None or not m.cross_industry:
+            continue
+        years = s.end_year - s.start_year + 1
+        if s.depth == 3:
+            out.append(Finding("focus_under_resource_constraint", sev, i,
+                               f"Stage {i} asks for deep participation while marketing is spread across many industries; "
+                               f"under {term_en(case.resource_constraint)} that dissipates the resources deep collaboration needs.",
+                               f"第{i}阶段要求深度参与，营销却铺在许多行业；在{term_zh(case.resource_constraint)}下，"
+                               "这会分散深度协同所需的资源。", blocks=sev == "contradicts"))
+        elif i == n:
+            out.append(Finding("focus_under_resource_constraint", sev, i,
+                               f"Marketing stays spread across many industries to the end: the firm never refocuses, as Keda "
+                               "did in 2018 after complaints, imitators and falling margins.",
+                               "营销一直铺在多个行业直到最后：企业始终没有像科达2018年那样在客户抱怨、模仿者进入和利润下滑后收缩聚焦。"))
+        elif s.depth == 1:
+            out.append(Finding("focus_under_resource_constraint", "debatable", i,
+                               f"Stage {i} spreads marketing across industries while interaction is still one-way and "
+                               "there is hardly a sales force.",
+                               f"第{i}阶段在互动仍是单向、几乎没有销售队伍时就跨行业铺开营销。"))
+        if cat.max_cross_industry_years and years > cat.max_cross_industry_years and s.depth != 3:
+            out.append(Finding("focus_under_resource_constraint", "debatable", i,
+                               f"Cross-industry marketing lasts {years} years here, longer than Keda's "
+                               f"{cat.max_cross_industry_years}, which already ran into its resource limits.",
+                               f"跨行业营销在此持续{years}年，比科达的{cat.max_cross_industry_years}年还长，而科达当时已触到资源极限。"))
+    return out
+
+
+@rule("no_intermediary")
+def _intermediary(case: Case, cat: Catalog) -> list[Finding]:
+    sev = _soft(case)
+    return [Finding("no_intermediary", sev, i,
+                    f"Stage {i} routes R&D–marketing collaboration through an intermediary unit, the industry leaders' "
+                    f"way (Table 5); under {term_en(case.resource_constraint)} a niche winner collaborates directly.",
+                    f"第{i}阶段让研发与营销经中介部门协同，这是行业龙头的做法（表5）；在{term_zh(case.resource_constraint)}下，"
+                    "“精一赢家”是直接协同的。")
+            for i, s in enumerate(case.stages, 1) if s.intermediary]
+
+
+@rule("founders_shape_mode")
+def _founders(case: Case, cat: Catalog) -> list[Finding]:
+    expected = {"technical": "technology_oriented", "sales": "market_oriented"}.get(case.founder_background)
+    if expected and expected != case.collaboration_mode:
+        return [Finding("founders_shape_mode", "debatable", None,
+                        f"The case has {term_en(case.founder_background)} but runs {term_en(case.collaboration_mode)} "
+                        "collaboration; the paper expects the founders' background to point the other way.",
+                        f"该方案是{term_zh(case.founder_background)}，却采用{term_zh(case.collaboration_mode)}；"
+                        "论文认为创业者背景通常指向另一种模式。")]
+    return []
+
+
+@rule("collaboration_spans_life_cycle")
+def _life_cycle(case: Case, cat: Catalog) -> list[Finding]:
+    out = []
+    for i in range(1, len(case.stages)):
+        a, b = case.stages[i - 1], case.stages[i]
+        if b.start_year < a.start_year:
+            out.append(Finding("collaboration_spans_life_cycle", "contradicts", i + 1,
+                               f"Stage {i + 1} starts in {b.start_year}, before stage {i} ({a.start_year}): the stages no "
+                               "longer follow one another in time.",
+                               f"第{i + 1}阶段始于{b.start_year}年，早于第{i}阶段（{a.start_year}年）：阶段不再按时间先后排列。"))
+        elif b.start_year > a.end_year + 1:
+            out.append(Finding("collaboration_spans_life_cycle", "debatable", i + 1,
+                               f"Nothing happens between {a.end_year} and {b.start_year}: a gap of "
+                               f"{b.start_year - a.end_year - 1} year(s) without collaboration.",
+                               f"{a.end_year}年到{b.start_year}年之间有{b.start_year - a.end_year - 1}年没有协同。"))
+        elif b.start_year < a.end_year:
+            out.append(Finding("collaboration_spans_life_cycle", "debatable", i + 1,
+                               f"Stages {i} and {i + 1} overlap by {a.end_year - b.start_year + 1} years (the source shares "
+                               "at most one boundary year).",
+                               f"第{i}与第{i + 1}阶段重叠{a.end_year - b.start_year + 1}年（原文最多共用一个边界年份）。"))
+    return out
+
+
+def _capabilities(case: Case, cat: Catalog, findings: list[Finding]) -> tuple[list[StageOutcome], list[Finding]]:
+    """stage_forms_capability and capabilities_build_on_earlier: which capability each stage forms."""
+    out_f: list[Finding] = []
+    outcomes = []
+    formed: list[str] = []
+    case_mode_ladder = cat.ladders.get(case.collaboration_mode, ())
+    for i, s in enumerate(case.stages, 1):
+        d, ld = s.depth, s.lead
+        cap = cat.capability_for(d, ld) if d and ld else None
+        stage_f = [f for f in findings if f.stage == i]
+        status = "formed"
+        if cap is None:
+            status = "not_formed"
+        else:
+            mode = {v: k for k, v in cat.lead_of_mode.items()}[ld]
+            ladder = cat.ladders[mode]
+            if d > 1 and ladder[d - 2] not in formed:
+                out_f.append(Finding("capabilities_build_on_earlier", "contradicts", i,
+                                     f"{cat.label(cap)} needs {cat.label(ladder[d - 2])} from an earlier stage, which has not formed.",
+                                     f"{cat.options[cap].name_zh}要以更早阶段的{cat.options[ladder[d - 2]].name_zh}为基础，而后者没有形成。",
+                                     blocks=True))
+                status = "not_formed"
+            elif any(f.blocks for f in stage_f):
+                status = "not_formed"
+            elif cap in formed:
+                status = "no_new"
+                out_f.append(Finding("stage_forms_capability", "debatable", i,
+                                     f"Stage {i} repeats the pattern that formed {cat.label(cap)}; it adds no new capability.",
+                                     f"第{i}阶段重复了形成{cat.options[cap].name_zh}的模式，没有带来新能力。"))
+            else:
+                if cap not in case_mode_ladder:
+                    out_f.append(Finding("stage_forms_capability", "debatable", i,
+                                         f"Stage {i} forms {cat.options[cap].name_en}, a capability of {term_en(mode)} "
+                                         f"collaboration, not of the case's {term_en(case.collaboration_mode)} mode.",
+                                         f"第{i}阶段形成的是{cat.options[cap].name_zh}，属于{term_zh(mode)}，"
+                                         f"而非该案例的{term_zh(case.collaboration_mode)}。"))
+                if any(f.severity for f in stage_f) or any(f.stage == i for f in out_f):
+                    status = "at_risk"
+        if status in ("formed", "at_risk"):
+            formed.append(cap)
+        outcomes.append(StageOutcome(i, s, cap, status, d, ld))
+    return outcomes, out_f
+
+
+def _changes(case: Case, actual: Case) -> list[Change]:
+    out = []
+    for key in ("business_model", "collaboration_mode", "founder_background", "resource_constraint"):
+        if getattr(case, key) != getattr(actual, key):
+            out.append(Change(None, key, getattr(actual, key), getattr(case, key)))
+    if len(case.stages) != len(actual.stages):
+        out.append(Change(None, "stage_count", len(actual.stages), len(case.stages)))
+    for i, s in enumerate(case.stages):
+        a = actual.stages[i] if i < len(actual.stages) else None
+        for key in ("stage", "start_year", "end_year", "rd_activity", "marketing_activity", "interaction", "intermediary"):
+            if a is None or getattr(s, key) != getattr(a, key):
+                out.append(Change(i + 1, key, getattr(a, key) if a else None, getattr(s, key)))
+    return out
+
+
+def evaluate(alternative: Case, actual: Case | str | None = None) -> Evaluation:
+    """Compare an alternative stage sequence with the actual case under the framework's rules.
+
+    Never raises for a malformed alternative: the result then has ``valid=False`` and
+    ``problems`` saying what to fix.
+    """
+    cat = catalog()
+    if isinstance(actual, str):
+        actual = actual_case(actual)
+    problems = validate(alternative)
+    if problems:
+        base = actual or (alternative.actual if isinstance(alternative, Case) else None)
+        return Evaluation(case=alternative if isinstance(alternative, Case) else base, actual=base, valid=False,
+                          problems=tuple(problems))
+    actual = actual or alternative.actual
+    findings: list[Finding] = []
+    for rid, check in RULE_CHECKS.items():
+        findings += check(alternative, cat)
+    outcomes, cap_findings = _capabilities(alternative, cat, findings)
+    findings += cap_findings
+    order = {r: v["order"] for r, v in _rules_table().items()}
+    findings.sort(key=lambda f: (f.severity != "contradicts", f.stage or 0, order.get(f.rule, 99)))
+    formed = tuple(o.capability for o in outcomes if o.status in ("formed", "at_risk"))
+    if actual is alternative:
+        actual_caps = formed
+    else:
+        actual_caps = _actual_capabilities(actual)
+    return Evaluation(case=alternative, actual=actual, valid=True, outcomes=tuple(outcomes), findings=tuple(findings),
+                      capabilities_formed=formed, actual_capabilities=actual_caps,
+                      changes=tuple(_changes(alternative, actual)))
+
+
+def _actual_capabilities(actual: Case) -> tuple[str, ...]:
+    if actual.base is None and actual.firm in case_names() and actual is _bundled(actual.firm):
+        return _bundled_caps(actual.firm)
+    cat = catalog()
+    outcomes, _ = _capabilities(actual, cat, [])
+    return tuple(o.capability for o in outcomes if o.status in ("formed", "at_risk"))
+
+
+@lru_cache(maxsize=None)
+def _bundled_caps(firm: str) -> tuple[str, ...]:
+    outcomes, _ = _capabilities(_bundled(firm), catalog(), [])
+    return tuple(o.capability for o in outcomes if o.status in ("formed", "at_risk"))

@@ -8,8 +8,11 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null 
 
 .PHONY: lab test install install-test system-deps browser-deps bench student grade clean
 
+# JupyterLab refuses to run as root (containers, class VMs) unless told it is deliberate.
+ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
 lab: install
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOTFLAG)
 
 test: install-test browser-deps
 	$(BIN)/python -m pytest

@@ -19,7 +19,8 @@ def english():
 
 
 def _line(g, node):
-    return next(l for l in g.source.splitlines() if l.strip().startswith(f"{node} ["))
+    # a node statement may span lines (multi-line labels); it ends with "]" at a line end
+    return re.search(rf"^\t{node} \[(.*?)\]$", g.source, flags=re.M | re.S).group(1)
 
 
 def _nodes(g):

@@ -1,0 +1,225 @@
+"""Unit 2 widget: the path-fit advisor.
+
+Sliders and toggles for a firm's or cluster's profile; the six paths ranked with the reasons for
+and against each, updating at once; presets for Haier, Hisense (one per episode), Aucma and a
+typical little giant (unit 1); a reset button. The computation is :func:`casekit.six_paths.advise`;
+this module only wires controls to it. Results live in Python state (``advisor.advice``), so
+tests and notebooks read them without going through the browser.
+
+>>> from casekit.six_paths_widgets import PathFitAdvisor
+>>> a = PathFitAdvisor(preset="hisense_chip")
+>>> a.advice.top.path
+'original'
+>>> a.controls["rd_resources"].value = 1
+>>> a.advice.top.path != "original"
+True
+"""
+from __future__ import annotations
+
+import html
+import time
+
+import ipywidgets as W
+
+from . import i18n
+from .six_paths import (FOR_THRESHOLD, Advice, advise, default_profile, factors, preset, preset_info,
+                        preset_names)
+
+__all__ = ["PathFitAdvisor", "path_fit_advisor"]
+
+_CUSTOM = "__custom__"
+
+
+class PathFitAdvisor:
+    """The advisor widget. Display it as a cell's last expression (or ``display(advisor)``).
+
+    Attributes kept for code and tests: ``controls`` (field -> control), ``preset_picker``,
+    ``reset_button``, ``advice`` (the latest :class:`~casekit.six_paths.Advice`), ``profile``,
+    ``updates`` (how many times the ranking was recomputed) and ``last_update_ms``.
+    """
+
+    def __init__(self, preset: str | None = None):
+        self._factors = factors()
+        self._hold = False
+        self.updates = 0
+        self.last_update_ms = 0.0
+        self.controls: dict[str, W.ValueWidget] = {}
+        start = default_profile()
+        for f in self._factors.itertuples():
+            if f.kind == "bool":
+                c = W.ToggleButtons(options=[("–", False), ("✓", True)], value=bool(start[f.factor]),
+                                    style={"button_width": "48px"})
+            else:
+                c = W.IntSlider(value=int(start[f.factor]), min=int(f.min), max=int(f.max), step=1,
+                                continuous_update=True, style={"description_width": "initial"},
+                                layout=W.Layout(width="420px"))
+            c.observe(self._on_change, names="value")
+            self.controls[f.factor] = c
+        self._labels = {k: W.HTML() for k in self.controls}
+        self.preset_picker = W.Dropdown(layout=W.Layout(width="340px"))
+        self.preset_picker.observe(self._on_preset, names="value")
+        self.reset_button = W.Button(icon="undo")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.header = W.HTML()
+        self.preset_note = W.HTML()
+        self.result_html = W.HTML()
+        rows = [W.HBox([self._labels[k], self.controls[k]]) for k in self.controls]
+        for lab in self._labels.values():
+            lab.layout = W.Layout(width="300px")
+        self.box = W.VBox([
+            self.header,
+            W.HBox([self.preset_picker, self.reset_button]),
+            self.preset_note,
+            W.HBox([W.VBox(rows), self.result_html]),
+        ])
+        self._relabel()
+        i18n.on_language_change(lambda _lang: self._relabel())
+        if preset is not None:
+            self.preset_picker.value = preset   # validated against the options by ipywidgets
+            self.apply_preset(preset)
+        else:
+            self._update()
+
+    # ------------------------------------------------------------------ public actions
+    @property
+    def profile(self) -> dict:
+        return {k: (bool(c.value) if isinstance(c, W.ToggleButtons) else int(c.value))
+                for k, c in self.controls.items()}
+
+    def apply_preset(self, name: str) -> None:
+        """Set every control from a preset profile (one recomputation, not fifteen)."""
+        values = preset(name)
+        self._set_all(values)
+        self._hold = True
+        try:
+            self.preset_picker.value = name
+        finally:
+            self._hold = False
+        self._update()
+
+    def reset(self) -> None:
+        """Back to the kit's default profile."""
+        self._set_all(default_profile())
+        self._hold = True
+        try:
+            self.preset_picker.value = _CUSTOM
+        finally:
+            self._hold = False
+        self._update()
+
+    # ------------------------------------------------------------------ wiring
+    def _set_all(self, values: dict) -> None:
+        self._hold = True
+        try:
+            for k, v in values.items():
+                self.controls[k].value = v
+        finally:
+            self._hold = False
+
+    def _on_change(self, change) -> None:
+        if self._hold:
+            return
+        self._update()
+
+    def _on_preset(self, change) -> None:
+        if self._hold:
+            return
+        if change["new"] == _CUSTOM or change["new"] is None:
+            self._update()
+        else:
+            self.apply_preset(change["new"])
+
+    def _update(self) -> None:
+        t0 = time.perf_counter()
+        self.advice: Advice = advise(self.profile)
+        self.result_html.value = self._render(self.advice)
+        self.preset_note.value = self._preset_note()
+        self.updates += 1
+        self.last_update_ms = (time.perf_counter() - t0) * 1000
+
+    def _relabel(self) -> None:
+        L = i18n.get_language()
+        for f in self._factors.itertuples():
+            self._labels[f.factor].value = (
+                f"<span title='{html.escape(getattr(f, 'help_' + L))}'>{html.escape(getattr(f, 'label_' + L))}</span>")
+            self.controls[f.factor].tooltip = getattr(f, "help_" + L)
+        current = self.preset_picker.value
+        options = [(i18n.t("(your own profile)", "（自定义画像）"), _CUSTOM)]
+        options += [(preset_info(p)["name_" + L], p) for p in preset_names()]
+        self._hold = True
+        try:
+            self.preset_picker.options = options
+            self.preset_picker.value = current if current in dict((v, v) for _, v in options) else _CUSTOM
+        finally:
+            self._hold = False
+        self.preset_picker.description = i18n.t("Preset", "预设")
+        self.reset_button.description = i18n.t("Reset", "重置")
+        self.header.value = "<b>{}</b><br><small>{}</small>".format(
+            html.escape(i18n.t("Path-fit advisor: which of the six paths suits this firm or cluster?",
+                               "路径适配顾问：六条路径中哪条适合这家企业或集群？")),
+            html.escape(i18n.t("Conditions from source 004 §3 and §5; the weights are the kit's judgement "
+                               "(illustrative), not the paper's. Hover a label for its scale.",
+                               "条件来自来源004第3节和第5节；权重是本套件的判断（示意性），并非论文所给。"
+                               "鼠标悬停在标签上可查看分值说明。")))
+        if hasattr(self, "advice"):
+            self.result_html.value = self._render(self.advice)
+            self.preset_note.value = self._preset_note()
+
+    def _preset_note(self) -> str:
+        name = self.preset_picker.value
+        if name in (None, _CUSTOM):
+            return ""
+        info = preset_info(name)
+        L = i18n.get_language()
+        taken = info["paths_taken"]
+        from .six_paths import _path_names  # names in the current language
+        names = [_path_names()[p][0 if L == "en" else 1] for p in taken]
+        taken_txt = ", ".join(names) if names else i18n.t("none reported in the source", "原文没有报告")
+        changed = self.profile != preset(name)
+        edited = i18n.t(" (edited)", "（已修改）") if changed else ""
+        return ("<small><b>{}</b>{} · {}<br>{}: {}<br>{} <i>[{}]</i></small>").format(
+            html.escape(info["name_" + L]), edited, html.escape(info["period_" + L]),
+            html.escape(i18n.t("Path(s) the source reports", "原文报告的路径")), html.escape(taken_txt),
+            html.escape(info["rationale_" + L]), html.escape(info["cite"]))
+
+    def _render(self, advice: Advice) -> str:
+        taken = set()
+        name = self.preset_picker.value
+        if name not in (None, _CUSTOM):
+            taken = set(preset_info(name)["paths_taken"])
+        out = ["<div style='min-width:380px;max-width:560px;font-size:13px'>"]
+        for f in advice.ranking:
+            color = "#bbbbbb" if f.capped else ("#2b8a3e" if f.fit >= 100 * FOR_THRESHOLD else "#4a78c0")
+            star = " ★" if f.path in taken else ""
+            cap = (" <span style='color:#c0392b'>" + html.escape(i18n.t("prerequisite missing", "缺少前提"))
+                   + "</span>") if f.capped else ""
+            out.append(
+                f"<div style='margin:4px 0'><b>{f.rank}. {html.escape(f.name)}{star}</b> {f.fit:.0f}{cap}"
+                f"<div style='background:#eee;height:8px;width:100%'><div style='background:{color};"
+                f"height:8px;width:{f.fit:.1f}%'></div></div>")
+            for sign, reasons, col in (("+", f.reasons_for, "#2b8a3e"), ("−", f.reasons_against, "#c0392b")):
+                for r in reasons:
+                    out.append(f"<div style='color:{col};margin-left:12px'>{sign} {html.escape(r.text)} "
+                               f"<small style='color:#888'>[004 {html.escape(r.basis.replace('004 ', ''))}]</small></div>")
+            out.append("</div>")
+        if taken:
+            out.append("<small>★ " + html.escape(i18n.t("the path the source reports for this preset",
+                                                          "原文报告该预设采用的路径")) + "</small>")
+        out.append("</div>")
+        return "".join(out)
+
+    # ------------------------------------------------------------------ display
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"PathFitAdvisor(preset={self.preset_picker.value!r})\n{self.advice!r}"
+
+
+def path_fit_advisor(preset: str | None = None) -> PathFitAdvisor:
+    """Make the path-fit advisor, optionally starting from a preset (see ``six_paths.preset_names()``)."""
+    from .errors import CasekitError
+
+    if preset is not None and preset not in preset_names():
+        raise CasekitError(f"There is no preset {preset!r}. Presets: {', '.join(preset_names())}.")
+    return PathFitAdvisor(preset=preset)

@@ -1,0 +1,265 @@
+"""Diagrams and plots for unit 1, drawn from the data in the current language.
+
+* :func:`framework` — source 000 Figure 1 (research framework)
+* :func:`data_structure` — Figure 2 (first-order concepts → second-order themes → aggregate constructs)
+* :func:`process_model` — Figures 3 and 4 (each firm's three stages), or any case / alternative
+* :func:`theory_model` — Figure 5 (business model → mode → process → capabilities)
+* :func:`compare` — actual vs alternative side by side, changes and lost capabilities highlighted
+* :func:`timeline` — both firms 1996–2022 with stage bands and key events (matplotlib)
+
+Save any of them for slides with ``casekit.save(obj, "name.svg")`` (or ``.png``).
+
+>>> from casekit import collaboration_diagrams as cd
+>>> "技术创业能力" in cd.process_model("keda", lang="zh").source
+True
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import graphviz
+
+from . import collaboration as co
+from .diagrams import digraph
+from .i18n import get_language, set_language, t
+
+__all__ = ["framework", "data_structure", "process_model", "theory_model", "compare", "timeline", "COLORS"]
+
+COLORS = {"rd": "#dbe8fb", "marketing": "#fde9d4", "interaction": "#e6f4e6", "capability": "#efe4f7",
+          "changed": "#d62728", "lost": "#bbbbbb", "formed": "#2ca02c", "at_risk": "#ff9f1c"}
+
+
+class _lang:
+    """Temporarily draw in a given language."""
+
+    def __init__(self, lang: str | None):
+        self.lang, self.old = lang, get_language()
+
+    def __enter__(self):
+        if self.lang:
+            set_language(self.lang)
+
+    def __exit__(self, *exc):
+        if self.lang:
+            set_language(self.old)
+
+
+def _esc(s: Any) -> str:
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def framework(lang: str | None = None) -> graphviz.Digraph:
+    """Source 000 Figure 1: R&D and marketing, two business-model-based collaborations, ③ capability."""
+    with _lang(lang):
+        g = digraph("framework", rankdir="LR")
+        g.node("rd", t("R&D", "研发"), fillcolor=COLORS["rd"])
+        g.node("mk", t("Marketing", "营销"), fillcolor=COLORS["marketing"])
+        g.node("p", t("① collaboration based on a\nproduct-innovation business", "① 基于产品创新型业务的协同"), shape="box")
+        g.node("c", t("② collaboration based on a\ncustomer-relationship business", "② 基于客户关系型业务的协同"), shape="box")
+        g.node("cap", t("③ collaboration raises\nindependent-innovation capability", "③ 协同提升自主创新能力"),
+               fillcolor=COLORS["capability"])
+        g.edge("rd", "p", t("from R&D to marketing", "从研发到营销"))
+        g.edge("mk", "c", t("from marketing to R&D", "从营销到研发"))
+        g.edge("p", "cap", t("forms", "形成"))
+        g.edge("c", "cap", t("forms", "形成"))
+        g.edge("rd", "mk", dir="both", style="dashed", constraint="false")
+        g.attr(label=t("Source 000, Figure 1 (research framework)", "文献000 图1 研究框架"), labelloc="b")
+        return g
+
+
+def data_structure(firm: str | None = None, lang: str | None = None) -> graphviz.Digraph:
+    """Source 000 Figure 2 from the ``evidence`` data: concepts → themes → aggregate constructs."""
+    from . import load_dataset
+
+    with _lang(lang):
+        ev = load_dataset("evidence")
+        firms = load_dataset("firms").set_index("firm")
+        if firm is not None:
+            co.actual_case(firm)  # friendly error for an unknown firm
+            ev = ev[ev.firm == firm]
+        zh = get_language() == "zh"
+        g = digraph("data_structure", rankdir="LR", nodesep="0.08", ranksep="0.5")
+        g.attr("node", fontsize="10", margin="0.05,0.02", height="0.2")
+        for f, part in ev.groupby("firm", observed=True, sort=False):
+            mode = str(firms.loc[f, "collaboration_mode"])
+            with g.subgraph(name=f"cluster_{f}") as sg:
+                sg.attr(label=f"{firms.loc[f, 'name_zh' if zh else 'name_en']}: {co.term(mode)}", style="rounded",
+                        color="#8899bb")
+                for r in part.itertuples():
+                    cid, tid, aid = f"{f}_{r.concept}", f"{f}_t_{r.construct_en}", f"{f}_a_{r.aggregate_en}"
+                    fill = COLORS.get(r.dimension, "#f4f6fb")
+                    sg.node(cid, r.concept_zh if zh else r.concept_en, fillcolor="white")
+                    sg.node(tid, r.construct_zh if zh else r.construct_en, fillcolor=fill)
+                    sg.node(aid, r.aggregate_zh if zh else r.aggregate_en, fillcolor=COLORS["capability"]
+                            if r.dimension == "capability" else "#e8ecf5", fontsize="11")
+                    g.edge(cid, tid)
+                    g.edge(tid, aid)
+        g.attr(label=t("Source 000, Figure 2 (data structure): first-order concepts → second-order themes → aggregate "
+                       "constructs", "文献000 图2 数据结构：一阶概念 → 二阶主题 → 聚合构念"), labelloc="t")
+        return g
+
+
+def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | None = None, actual_caps=()):
+    changed = changed or set()
+    prev = None
+    for i, s in enumerate(case.stages, 1):
+        o = outcomes[i - 1] if outcomes else None
+        with g.subgraph(name=f"cluster_{prefix}{i}") as sg:
+            red = any((i, f) in changed for f in ("stage", "interaction", "rd_activity", "marketing_activity", "intermediary"))
+            sg.attr(label=f"{i}. {s.name}\n{s.start_year}–{s.end_year}", style="rounded",
+                    color=COLORS["changed"] if red or (i, "start_year") in changed or (i, "end_year") in changed else "#8899bb",
+                    penwidth="2.5" if red else "1")
+            lead = s.lead or "rd"
+            first, second = ("rd", "marketing") if lead == "rd" else ("marketing", "rd")
+            act = {"rd": s.rd_activity, "marketing": s.marketing_activity}
+            for side in (first, second):
+                ch = (i, f"{side}_activity" if side == "marketing" else "rd_activity") in changed
+                sg.node(f"{prefix}{i}{side}", f"{co.term(side)}\n{case.label(act[side])}", fillcolor=COLORS[side],
+                        color=COLORS["changed"] if ch else "#4a5a80", penwidth="2.5" if ch else "1")
+            inter = case.label(s.interaction) + (t("\n(via intermediary)", "\n（经中介）") if s.intermediary else "")
+            sg.edge(f"{prefix}{i}{first}", f"{prefix}{i}{second}", label=inter,
+                    color=COLORS["changed"] if (i, "interaction") in changed else "#4a5a80",
+                    dir="forward" if (s.depth or 1) == 1 else "both", penwidth=str(s.depth or 1))
+        cap = o.capability if o else co.catalog().capability_for(s.depth or 1, s.lead or "rd")
+        status = o.status if o else "formed"
+        style = {"formed": ("filled", COLORS["capability"], "#4a5a80"), "at_risk": ("filled,dashed", "#fff3e0", COLORS["at_risk"]),
+                 "no_new": ("filled,dotted", "white", "#999999"), "not_formed": ("filled,dashed", "#eeeeee", COLORS["lost"])}[status]
+        label = case.label(cap) if cap else "—"
+        if o is not None and status != "formed":
+            label += f"\n({o.status_label})"
+        g.node(f"{prefix}cap{i}", label, shape="box", style=style[0] + ",rounded", fillcolor=style[1], color=style[2],
+               fontcolor="#777777" if status == "not_formed" else "black")
+        g.edge(f"{prefix}{i}{second}", f"{prefix}cap{i}", t("forms", "形成"), style="dashed" if status == "not_formed" else "solid")
+        if prev:
+            g.edge(prev, f"{prefix}cap{i}", t("builds on", "进阶"), color="#7a5aa0")
+        prev = f"{prefix}cap{i}"
+    lost = [c for c in actual_caps if outcomes is not None and c not in {o.capability for o in outcomes if o.status in ("formed", "at_risk")}]
+    for c in lost:
+        g.node(f"{prefix}lost_{c}", t("not formed: ", "未形成：") + case.label(c), style="filled,dashed,rounded",
+               fillcolor="#f2f2f2", color=COLORS["changed"], fontcolor="#777777")
+
+
+def process_model(case: co.Case | str, lang: str | None = None, evaluation: co.Evaluation | None = None) -> graphviz.Digraph:
+    """Source 000 Figure 3 (Keda) or Figure 4 (Zhongtu), or the same drawing for any case."""
+    with _lang(lang):
+        case = co.actual_case(case) if isinstance(case, str) else case
+        g = digraph(f"process_{case.firm}", rankdir="TB", compound="true")
+        _stage_cluster(g, case, "s", evaluation.outcomes if evaluation and evaluation.valid else None)
+        fig = {"keda": t("Figure 3", "图3"), "zhongtu": t("Figure 4", "图4")}.get(case.firm) if case.base is None else None
+        title = f"{case.name}: {co.term(case.collaboration_mode)}"
+        g.attr(label=title + (t(f" (source 000, {fig})", f"（文献000 {fig}）") if fig else ""), labelloc="t")
+        return g
+
+
+def theory_model(lang: str | None = None) -> graphviz.Digraph:
+    """Source 000 Figure 5: business model decides mode, mode decides process, which forms capabilities."""
+    from . import load_dataset
+
+    with _lang(lang):
+        zh = get_language() == "zh"
+        st = load_dataset("stages").sort_values(["firm", "order"])
+        firms = load_dataset("firms").set_index("firm")
+        g = digraph("theory_model", rankdir="LR")
+        for f, part in st.groupby("firm", observed=True, sort=False):
+            bm, mode = str(firms.loc[f, "business_model"]), str(firms.loc[f, "collaboration_mode"])
+            lead = str(part.lead.iloc[0])
+            other = "marketing" if lead == "rd" else "rd"
+            g.node(f"bm_{f}", co.term(bm), fillcolor="#e8ecf5")
+            g.node(f"mode_{f}", co.term(mode), fillcolor="#e8ecf5")
+            g.node(f"proc_{f}", f"{co.term(lead)} → {co.term(other)}\n" + t("co-evolution", "协同演化"),
+                   fillcolor=COLORS[lead])
+            caps = "\n".join(part["capability_zh" if zh else "capability_en"])
+            g.node(f"cap_{f}", caps, fillcolor=COLORS["capability"])
+            g.edge(f"bm_{f}", f"mode_{f}", t("decides", "决定"))
+            g.edge(f"mode_{f}", f"proc_{f}", t("decides", "决定"))
+            g.edge(f"proc_{f}", f"cap_{f}", t("forms", "形成"))
+        g.node("traits", t("Niche winners: strong resource constraints,\nno-intermediary collaboration",
+                           "“精一赢家”特征：强资源约束、无中介协同"), shape="note", fillcolor="#fffbe6")
+        for f in st.firm.unique():
+            g.edge("traits", f"mode_{f}", style="dotted", arrowhead="none")
+        g.attr(label=t("Source 000, Figure 5 (theory model): independent-innovation capability raised by R&D–marketing "
+                       "collaboration", "文献000 图5 研发营销协同提升自主创新能力的理论模型"), labelloc="b")
+        return g
+
+
+def compare(evaluation: co.Evaluation, lang: str | None = None) -> graphviz.Digraph:
+    """Actual (left) vs alternative (right): changed stages in red, lost capabilities greyed."""
+    with _lang(lang):
+        g = digraph("compare", rankdir="TB", newrank="true")
+        actual_eval = co.evaluate(evaluation.actual) if evaluation.actual is not None else None
+        with g.subgraph(name="cluster_actual") as a:
+            a.attr(label=t("Actual: ", "实际：") + evaluation.actual.name, style="rounded", color="#4a5a80")
+            _stage_cluster(a, evaluation.actual, "a", actual_eval.outcomes if actual_eval else None)
+        changed = {(c.position, c.field) for c in evaluation.changes if c.position}
+        with g.subgraph(name="cluster_alt") as b:
+            head = t("Alternative: ", "备选方案：") + evaluation.verdict_label
+            case_changes = [c for c in evaluation.changes if c.position is None and c.field != "stage_count"]
+            if case_changes:
+                head += "\n" + "; ".join(f"{c.field}: {co.term(str(c.actual))} → {co.term(str(c.alternative))}" for c in case_changes)
+            b.attr(label=head, style="rounded", color=COLORS["changed"] if evaluation.changes else "#4a5a80")
+            if evaluation.valid:
+                _stage_cluster(b, evaluation.case, "b", evaluation.outcomes, changed, evaluation.actual_capabilities)
+            else:
+                b.node("invalid", "\n".join(evaluation.problems), shape="note", fillcolor="#fde2e2")
+        return g
+
+
+def timeline(lang: str | None = None, ax=None):
+    """Both firms 1996–2022: stage bands (years as printed) and key events. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from . import load_dataset
+    from .plotting import use_cjk_fonts
+
+    with _lang(lang):
+        use_cjk_fonts()
+        zh = get_language() == "zh"
+        st = load_dataset("stages").sort_values(["firm", "order"])
+        ev = load_dataset("firm_events")
+        firms = load_dataset("firms").set_index("firm")
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(12, 6.2))
+        else:
+            fig = ax.figure
+        rows = {"keda": 1, "zhongtu": 0}
+        palette = ["#c6dbef", "#9ecae1", "#6baed6"]
+        notes = []
+        for r in st.itertuples():
+            y = rows[r.firm]
+            width = r.end_year - r.start_year + 1
+            ax.barh(y, width, left=r.start_year, height=0.42, color=palette[r.order - 1], edgecolor="#335", alpha=0.85)
+            name = r.name_zh if zh else r.name_en
+            cap = r.capability_zh if zh else r.capability_en
+            ax.text(r.start_year + width / 2, y, f"{r.order}" if width < 6 else f"{r.order}. {name}\n{cap}",
+                    ha="center", va="center", fontsize=8 if width >= 6 else 9)
+        for firm, part in ev.groupby("firm", observed=True, sort=False):
+            prefix = "K" if firm == "keda" else "Z"
+            seen: dict = {}
+            for n, r in enumerate(part.itertuples(), 1):
+                exact = r.precision == "exact"
+                k = seen[(r.start_year, r.end_year)] = seen.get((r.start_year, r.end_year), -1) + 1
+                x = (r.start_year + 0.5 if exact else (r.start_year + r.end_year + 1) / 2) + 0.7 * k
+                y = rows[r.firm] + 0.3 + 0.13 * ((n - 1) % 2)
+                if not exact:
+                    ax.plot([r.start_year, r.end_year + 1], [y, y], color="#b22", lw=1, alpha=0.6)
+                ax.plot([x], [y], marker="v" if exact else "o", color="#b22", ms=6)
+                ax.text(x, y + 0.06, f"{prefix}{n}", ha="center", va="bottom", fontsize=7.5, color="#622")
+                when = f"{r.start_year}" if exact else f"{r.start_year}–{r.end_year}"
+                notes.append(f"{prefix}{n} ({when}) {r.event_zh if zh else r.event_en}")
+        for firm, part in st.groupby("firm", observed=True, sort=False):
+            fname = firms.loc[firm, "name_zh" if zh else "name_en"]
+            notes.append(f"{fname}: " + "; ".join(
+                f"{r.order} = {r.name_zh if zh else r.name_en} {r.start_year}–{r.end_year} → "
+                f"{r.capability_zh if zh else r.capability_en}" for r in part.itertuples()))
+        ax.set_yticks([0, 1], [firms.loc["zhongtu", "name_zh" if zh else "name_en"], firms.loc["keda", "name_zh" if zh else "name_en"]])
+        ax.set_xlim(1995, 2024)
+        ax.set_ylim(-0.4, 1.75)
+        ax.set_xlabel(t("year (bars cover first to last year; ▼ dated event, ● placed only within the years shown)",
+                        "年份（条形覆盖首年至末年；▼ 有确切年份的事件，● 原文只给出时段的事件）"))
+        ax.set_title(t("Keda and Zhongtu, 1996–2022: stages and key events (source 000)",
+                       "科达与中涂1996—2022：阶段与关键事件（文献000）"))
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        fig.text(0.01, 0.01, "\n".join(notes), fontsize=7, va="bottom", ha="left", family=None)
+        fig.subplots_adjust(left=0.16, right=0.98, top=0.93, bottom=0.44)
+        return fig

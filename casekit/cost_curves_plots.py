@@ -193,10 +193,10 @@ class LearningCurvePlot:
         self.line.set_label(t(f"A1VC base after innovating, learning rate {sc.learning_rate:.0%}",
                               f"创新后基础变动成本，学习率 {sc.learning_rate:.0%}"))
         self.base.set_label(t("base variable cost before innovating (v)", "创新前基础变动成本（v）"))
-        self.ax.set_title(t("Learning curve: unit cost falls as cumulative output grows (003 §3.1.1)",
-                            "学习曲线：单位成本随累计产量增加而下降（003 §3.1.1）"), fontsize=10.5)
-        self.ax.set_xlabel(t("cumulative output N (thousand units, log scale: one step = one doubling)",
-                             "累计产量 N（千件，对数坐标：每格翻一番）"))
+        self.ax.set_title(t("Learning curve (003 §3.1.1): cost falls with cumulative output",
+                            "学习曲线（003 §3.1.1）：成本随累计产量下降"), fontsize=10.5)
+        self.ax.set_xlabel(t("cumulative output N (thousand units, log scale)",
+                             "累计产量 N（千件，对数坐标）"))
         self.ax.set_ylabel(t("unit variable cost (yuan)", "单位变动成本（元）"))
         self.note.set_text(t("illustrative numbers", "示意性数字"))
         self.ax.legend(handles=[self.line, self.base], loc="lower left", fontsize=8.5)

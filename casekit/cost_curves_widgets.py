@@ -1,0 +1,223 @@
+"""The cost-curve explorer (unit 3): sliders move the curves and the key points C0, C1, Q0, Q1 and
+the crossover of source 003's Figure 1, and a readout says in words what changed.
+
+The widget only wires controls to :class:`casekit.cost_curves.CostScenario`; the figure is built
+once and its artists are moved on every change (``CostCurvesPlot.update``), then the figure is
+re-encoded into an ``ipywidgets.Image`` (works in JupyterLab, Binder, nbclient; no ipympl needed).
+All results live in Python state (``explorer.scenario``, ``explorer.key_points``,
+``explorer.readout_text``, ``explorer.flags``), so tests set a control's ``.value`` and read them.
+
+>>> ex = CostCurveExplorer()
+>>> ex.controls["variable_cost_saving"].value = 0.3
+>>> round(ex.key_points.crossover, 6)
+50.0
+>>> ex.reset(); ex.scenario == ex.default
+True
+"""
+from __future__ import annotations
+
+import io
+
+from .cost_curves import CostScenario, KeyPoints, PAYOFFS, parameter_table
+from .errors import CasekitError
+from .i18n import on_language_change, t
+
+__all__ = ["CostCurveExplorer", "cost_curve_explorer", "describe_change"]
+
+# The four levers the issue asks for; cumulative output makes the learning rate bite.
+SLIDERS = ("innovation_fixed_cost", "variable_cost_saving", "learning_rate", "cumulative_output")
+_STEPS = {"innovation_fixed_cost": 10, "variable_cost_saving": 0.01, "learning_rate": 0.01,
+          "cumulative_output": 10, "output": 1}
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.4g}"
+
+
+def describe_change(old: CostScenario, new: CostScenario) -> str:
+    """A few sentences, in the current language, on what moved between two scenarios and why."""
+    rows = parameter_table().set_index("parameter")
+    name_col = t("name_en", "name_zh")
+    changed = [f for f in SLIDERS + ("output_min", "output_max") if getattr(old, f) != getattr(new, f)]
+    ko, kn = old.key_points(), new.key_points()
+    parts: list[str] = []
+    for f in changed:
+        parts.append(t(f"{rows.loc[f, name_col]}: {getattr(old, f):g} → {getattr(new, f):g}.",
+                       f"{rows.loc[f, name_col]}：{getattr(old, f):g} → {getattr(new, f):g}。"))
+    if "innovation_fixed_cost" in changed:
+        up = new.innovation_fixed_cost > old.innovation_fixed_cost
+        parts.append(t(
+            f"A1FC {'rises' if up else 'falls'}: the efficient scale Q1 moves from {_fmt(ko.Q1)} to {_fmt(kn.Q1)} "
+            f"and the lowest cost C1 from {_fmt(ko.C1)} to {_fmt(kn.C1)}; more output is needed to spread the fixed cost.",
+            f"A1FC {'上升' if up else '下降'}：有效规模 Q1 从 {_fmt(ko.Q1)} 变为 {_fmt(kn.Q1)}，最低成本 C1 从 {_fmt(ko.C1)} "
+            f"变为 {_fmt(kn.C1)}；需要更多产量来分摊固定成本。"))
+    if {"variable_cost_saving", "learning_rate", "cumulative_output"} & set(changed):
+        parts.append(t(
+            f"A1VC shifts: the base variable cost after innovating is now {new.base_variable_cost_after:.4g} "
+            f"(was {old.base_variable_cost_after:.4g}), so C1 moves from {_fmt(ko.C1)} to {_fmt(kn.C1)} while Q1 stays at {_fmt(kn.Q1)}.",
+            f"A1VC 平移：创新后的基础变动成本现为 {new.base_variable_cost_after:.4g}（原为 {old.base_variable_cost_after:.4g}），"
+            f"C1 从 {_fmt(ko.C1)} 变为 {_fmt(kn.C1)}，Q1 仍为 {_fmt(kn.Q1)}。"))
+    if ko.crossovers != kn.crossovers:
+        parts.append(t(
+            f"The crossover output moves from {', '.join(map(_fmt, ko.crossovers)) or 'none'} to "
+            f"{', '.join(map(_fmt, kn.crossovers)) or 'none'}.",
+            f"交叉产量从 {'、'.join(map(_fmt, ko.crossovers)) or '无'} 变为 {'、'.join(map(_fmt, kn.crossovers)) or '无'}。"))
+    en, zh = PAYOFFS[kn.payoff]
+    parts.append(t(f"The innovating firm is {en}.", f"创新企业：{zh}。"))
+    if not changed:
+        parts.insert(0, t("Default scenario (illustrative numbers).", "默认情景（示意性数字）。"))
+    return " ".join(parts)
+
+
+class CostCurveExplorer:
+    """Sliders for the fixed cost of innovating, the variable-cost saving, the learning rate (with the
+    cumulative output reached) and the output range; a reset button; the figure; a readout."""
+
+    def __init__(self, scenario: CostScenario | None = None, dpi: int = 80):
+        import ipywidgets as w
+        from matplotlib.figure import Figure
+
+        from .cost_curves_plots import CostCurvesPlot, LearningCurvePlot
+        from .plotting import use_cjk_fonts
+
+        if scenario is not None and not isinstance(scenario, CostScenario):
+            raise CasekitError(t("CostCurveExplorer takes a CostScenario (or nothing for the default).",
+                                 "CostCurveExplorer 需要一个 CostScenario（不传则用默认情景）。"))
+        use_cjk_fonts()
+        self.default = scenario or CostScenario()
+        self.scenario = self.default
+        self.dpi = dpi
+        self.history: list[str] = []
+        rows = parameter_table().set_index("parameter")
+        self._rows = rows
+
+        # Figure built once, outside pyplot's figure manager, so it is never auto-displayed twice.
+        self.figure = Figure(figsize=(11, 4.2))
+        self.figure.subplots_adjust(left=0.06, right=0.98, top=0.92, bottom=0.27, wspace=0.2)
+        gs = self.figure.add_gridspec(1, 2, width_ratios=[1.6, 1])
+        ax_cost, ax_learn = self.figure.add_subplot(gs[0]), self.figure.add_subplot(gs[1])
+        # A fixed y-range keeps the picture still while sliders move, so changes are visible.
+        y_top = 2.0 * self.default.key_points().C0
+        self.cost_plot = CostCurvesPlot(self.scenario, ax=ax_cost, y_max=y_top)
+        self.learning_plot = LearningCurvePlot(self.scenario, ax=ax_learn)
+        from matplotlib.ticker import NullFormatter
+
+        ax_learn.xaxis.set_minor_formatter(NullFormatter())  # tick labels are the slow part of a redraw
+
+        self.controls: dict[str, w.Widget] = {}
+        for name in SLIDERS:
+            r = rows.loc[name]
+            self.controls[name] = w.FloatSlider(
+                value=getattr(self.scenario, name), min=float(r["min"]), max=float(r["max"]),
+                step=_STEPS[name], continuous_update=True, readout_format=".3g",
+                style={"description_width": "initial"}, layout=w.Layout(width="460px"))
+        self.controls["output_range"] = w.FloatRangeSlider(
+            value=(self.scenario.output_min, self.scenario.output_max),
+            min=float(rows.loc["output_min", "min"]), max=float(rows.loc["output_max", "max"]) / 5,
+            step=_STEPS["output"], continuous_update=True, readout_format=".0f",
+            style={"description_width": "initial"}, layout=w.Layout(width="460px"))
+        self.reset_button = w.Button(icon="undo", layout=w.Layout(width="auto"))
+        self.image = w.Image(format="png")
+        self.readout = w.HTML()
+        for c in self.controls.values():
+            c.observe(self._on_change, names="value")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.readout_text = ""
+        self.flags = []
+        self.key_points: KeyPoints = self.scenario.key_points()
+        self.widget = w.VBox([
+            w.HBox([w.VBox([self.controls[n] for n in SLIDERS[:2]] + [self.controls["output_range"]]),
+                    w.VBox([self.controls[n] for n in SLIDERS[2:]] + [self.reset_button])]),
+            self.image, self.readout])
+        self._relabel_controls()
+        self._render(self.default, self.default)
+        on_language_change(self._on_language)
+
+    # ------------------------------------------------------------------ wiring
+    def _scenario_from_controls(self) -> CostScenario:
+        lo, hi = self.controls["output_range"].value
+        values = {n: float(self.controls[n].value) for n in SLIDERS}
+        return self.scenario.replace(output_min=float(lo), output_max=float(max(hi, lo + 1)), **values)
+
+    def _on_change(self, _change=None) -> None:
+        if getattr(self, "_muted", False):
+            return
+        old = self.scenario
+        try:
+            new = self._scenario_from_controls()
+        except CasekitError as err:  # sliders keep values legal; this guards odd programmatic input
+            self.readout_text = str(err)
+            self.readout.value = f"<b>{err}</b>"
+            return
+        self._render(old, new)
+
+    def _render(self, old: CostScenario, new: CostScenario) -> None:
+        self.scenario = new
+        self.cost_plot.update(new)
+        self.learning_plot.update(new)
+        self.key_points = self.cost_plot.key_points
+        self.flags = new.flags()
+        self.readout_text = describe_change(old, new)
+        self.history.append(self.readout_text)
+        kp = self.key_points
+        flags = "".join(f"<li>⚠ {f.message}</li>" for f in self.flags)
+        self.readout.value = (
+            f"<p><b>Q0</b> = {kp.Q0:.4g}, <b>C0</b> = {kp.C0:.4g}; <b>Q1</b> = {kp.Q1:.4g}, <b>C1</b> = {kp.C1:.4g}; "
+            f"{t('crossover', '交叉产量')} = {', '.join(f'{q:.4g}' for q in kp.crossovers) or t('none', '无')} "
+            f"<i>({t('illustrative numbers', '示意性数字')})</i></p><p>{self.readout_text}</p>"
+            + (f"<ul>{flags}</ul>" if flags else ""))
+        self.image.value = self._png()
+
+    def _png(self) -> bytes:
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=self.dpi)
+        return buf.getvalue()
+
+    def _relabel_controls(self) -> None:
+        col = t("name_en", "name_zh")
+        for name in SLIDERS:
+            self.controls[name].description = str(self._rows.loc[name, col])
+        self.controls["output_range"].description = t("Output range shown", "显示的产量范围")
+        self.reset_button.description = t("Reset to default", "恢复默认情景")
+
+    def _on_language(self, _lang: str) -> None:
+        self._relabel_controls()
+        self._render(self.scenario, self.scenario)
+
+    # ------------------------------------------------------------------ public
+    def set(self, **values) -> "CostCurveExplorer":
+        """Move several sliders at once (one redraw), e.g. ``explorer.set(variable_cost_saving=0.1)``."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise CasekitError(t(f"No slider called {unknown}. Sliders: {', '.join(self.controls)}.",
+                                 f"没有名为 {unknown} 的滑块。可用滑块：{', '.join(self.controls)}。"))
+        self._muted = True
+        try:
+            for k, v in values.items():
+                self.controls[k].value = v
+        finally:
+            self._muted = False
+        self._on_change()
+        return self
+
+    def reset(self) -> None:
+        """Back to the default scenario."""
+        old = self.scenario
+        self._muted = True
+        try:
+            for n in SLIDERS:
+                self.controls[n].value = getattr(self.default, n)
+            self.controls["output_range"].value = (self.default.output_min, self.default.output_max)
+        finally:
+            self._muted = False
+        self._render(old, self.default)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def cost_curve_explorer(scenario: CostScenario | None = None) -> CostCurveExplorer:
+    """Open the cost-curve explorer (make it the last expression of a cell to show it)."""
+    return CostCurveExplorer(scenario)

@@ -25,7 +25,7 @@ from .errors import CasekitError
 
 __all__ = [
     "SOURCE_TYPES", "TRACEABILITY", "SORT_KEYS", "claims", "claim", "untraceable_claims",
-    "paired_figures", "source_quality_summary", "compare_claims", "ClaimComparison", "ladder",
+    "paired_figures", "side_by_side", "source_quality_summary", "compare_claims", "ClaimComparison", "ladder",
     "mechanisms", "mechanisms_of_firm", "dilemma_paths", "course_links",
 ]
 
@@ -150,6 +150,39 @@ def paired_figures(across_sources: bool = False) -> pd.DataFrame:
         df = df[n_src >= 2]
     df = df.sort_values(["related_group", "source_type", "source"], kind="stable")
     return df.reset_index(drop=True)
+
+
+def side_by_side() -> pd.DataFrame:
+    """Related figures from different kinds of source in adjacent columns, one row per topic.
+
+    Columns are the source types present (strongest first) plus ``note``; each cell reads
+    "value unit (date; source): claim" in the current language, several claims joined by " | ".
+
+    >>> from casekit import landscape
+    >>> t = landscape.side_by_side()
+    >>> list(t.columns)
+    ['peer_reviewed', 'vendor_blog', 'note']
+    >>> "12,668" in t.loc["little_giant_count", "peer_reviewed"]
+    True
+    """
+    df = paired_figures(across_sources=True)
+    rows = {}
+    for group, g in df.groupby("related_group", sort=True):
+        row = {}
+        for st, part in g.groupby(g["source_type"].astype(str), sort=False):
+            row[st] = " | ".join(_cell(r) for r in part.to_dict("records"))
+        row["note"] = i18n.label(g.iloc[0].to_dict(), "related_note")
+        rows[group] = row
+    present = [s for s in SOURCE_TYPES if any(s in r for r in rows.values())]
+    out = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=present + ["note"]).fillna("")
+    out.index.name = "related_group"
+    return out
+
+
+def _cell(r) -> str:
+    q = {"more_than": ">", "less_than": "<", "about": "~", "at_most": "≤"}.get(str(r["qualifier"]), "")
+    date = r["as_of"] or i18n.t("undated", "无日期")
+    return f"{q}{r['value']:,.6g} {i18n.label(r, 'unit')} ({date}; {r['source']}): {i18n.label(r, 'claim')}"
 
 
 def source_quality_summary(data: pd.DataFrame | None = None) -> pd.DataFrame:

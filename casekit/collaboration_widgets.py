@@ -1,0 +1,280 @@
+"""The stage-transition explorer: thin ipywidgets wiring over :mod:`casekit.collaboration`.
+
+Controls map to arguments of :func:`alternative_from_settings`; every change re-evaluates and keeps
+the result in Python state (``explorer.case``, ``explorer.result``, ``explorer.graph``), so tests
+drive it headlessly by setting control ``.value`` and reading those attributes.
+
+>>> from casekit.collaboration_widgets import StageExplorer
+>>> ex = StageExplorer("keda")
+>>> ex.result.verdict
+'consistent'
+>>> ex.stage_controls[2]["include"].value = False      # skip the market expansion stage
+>>> ex.result.capabilities_not_formed
+['trend_judgment', 'rule_building']
+>>> ex.reset(); ex.result.verdict
+'consistent'
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import ipywidgets as W
+
+from . import collaboration as co
+from . import collaboration_diagrams as cd
+from .errors import CasekitError
+from .i18n import get_language, on_language_change, t
+
+__all__ = ["StageExplorer", "alternative_from_settings", "explore"]
+
+
+def alternative_from_settings(actual: co.Case, *, stages: list[dict] | None = None, order: tuple[int, ...] | None = None,
+                              boundaries: dict[int, int] | None = None, business_model: str | None = None,
+                              collaboration_mode: str | None = None, resource_constraint: str | None = None) -> co.Case:
+    """Build an alternative from explorer settings (pure; the widget only collects the values).
+
+    ``stages[i]`` may hold ``include``, ``borrow`` (``"firm:j"``), ``rd_activity``,
+    ``marketing_activity``, ``depth``, ``lead``, ``intermediary``; ``boundaries[k]`` is the first year
+    of stage ``k + 1``; ``order`` lists the positions of the included stages.
+    """
+    case = actual
+    for i, s in enumerate(stages or [], 1):
+        if s.get("borrow"):
+            firm, j = s["borrow"].split(":")
+            case = case.borrow(i, firm, int(j))
+        kw = {k: s[k] for k in ("rd_activity", "marketing_activity", "depth", "lead", "intermediary") if s.get(k) is not None}
+        if kw:
+            case = case.change(i, **kw)
+    for k, year in sorted((boundaries or {}).items()):
+        if k < len(case.stages):
+            case = case.move_boundary(k, int(year))
+    included = [i for i, s in enumerate(stages or [], 1) if s.get("include", True)] if stages else list(range(1, len(case.stages) + 1))
+    for i in sorted(set(range(1, len(case.stages) + 1)) - set(included), reverse=True):
+        case = case.skip(i)
+    if order and len(order) == len(case.stages) and sorted(order) != list(order):
+        case = case.reorder(list(order))
+    if business_model:
+        case = case.with_business_model(business_model)
+    if collaboration_mode:
+        case = case.with_mode(collaboration_mode)
+    if resource_constraint:
+        case = case.with_resources(resource_constraint)
+    return case
+
+
+class StageExplorer:
+    """Pick a firm, edit its stages, and see the diagram, the capabilities and the findings at once."""
+
+    def __init__(self, firm: str | co.Case = "keda", extra_cases: list[co.Case] | None = None, draw: bool = True):
+        self.cases: dict[str, co.Case] = {f: co.actual_case(f) for f in co.case_names()}
+        for c in extra_cases or []:
+            self.cases[c.firm] = c
+        if isinstance(firm, co.Case):
+            self.cases[firm.firm] = firm.actual
+            firm = firm.firm
+        if firm not in self.cases:
+            raise CasekitError(t(f"No case {firm!r}; choose one of {', '.join(self.cases)} or pass a loaded Case.",
+                                 f"没有案例 {firm!r}；可选 {', '.join(self.cases)}，或传入已读入的 Case。"))
+        self.draw = draw
+        self._busy = False
+        self.case: co.Case | None = None
+        self.result: co.Evaluation | None = None
+        self.graph = None
+        self.firm = W.Dropdown(description="", layout=W.Layout(width="260px"))
+        self.business_model = W.Dropdown(layout=W.Layout(width="230px"))
+        self.mode = W.Dropdown(layout=W.Layout(width="230px"))
+        self.resources = W.Dropdown(layout=W.Layout(width="230px"))
+        self.order = W.Dropdown(layout=W.Layout(width="200px"))
+        self.reset_button = W.Button(icon="undo")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.summary = W.HTML()
+        self.findings_html = W.HTML()
+        self.diagram = W.Output()
+        self.stage_box = W.VBox()
+        self.boundary_box = W.HBox()
+        self.stage_controls: dict[int, dict[str, W.Widget]] = {}
+        self.boundaries: dict[int, W.IntSlider] = {}
+        self.firm.observe(self._on_firm, "value")
+        for w in (self.business_model, self.mode, self.resources, self.order):
+            w.observe(self._update, "value")
+        self.widget = W.VBox()
+        self._build_static_labels()
+        self.firm.options = [(c.name, f) for f, c in self.cases.items()]
+        self.firm.value = firm  # builds the stage controls
+        if self.firm.value == firm and self.case is None:
+            self._on_firm()
+        on_language_change(self._on_language)
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_static_labels(self):
+        self.business_model.description = t("business model", "业务模式")
+        self.mode.description = t("mode", "协同模式")
+        self.resources.description = t("resources", "资源约束")
+        self.order.description = t("order", "顺序")
+        self.reset_button.description = t("reset to actual", "重置为实际")
+        for w in (self.business_model, self.mode, self.resources, self.order):
+            w.style = {"description_width": "90px"}
+        self.business_model.options = [(co.term(b), b) for b in co.BUSINESS_MODELS]
+        self.mode.options = [(co.term(m), m) for m in co.MODES]
+        self.resources.options = [(co.term(r), r) for r in ("strong", "weak")]
+
+    def _actual(self) -> co.Case:
+        return self.cases[self.firm.value]
+
+    def _on_firm(self, _change=None):
+        self._busy = True
+        try:
+            actual = self._actual()
+            self._build_static_labels()
+            self.business_model.value = actual.business_model
+            self.mode.value = actual.collaboration_mode
+            self.resources.value = actual.resource_constraint
+            self._build_stage_controls(actual)
+        finally:
+            self._busy = False
+        self._update()
+
+    def _build_stage_controls(self, actual: co.Case):
+        n = len(actual.stages)
+        self.stage_controls = {}
+        rows = []
+        borrow_opts = [(t("(own stage)", "（本阶段）"), "")]
+        for f, c in self.cases.items():
+            if f != actual.firm:
+                borrow_opts += [(f"{c.name} {j}: {s.name}", f"{f}:{j}") for j, s in enumerate(c.stages, 1)]
+        for i, s in enumerate(actual.stages, 1):
+            ctl = {
+                "include": W.Checkbox(value=True, description=t(f"stage {i}", f"第{i}阶段"), indent=False,
+                                      layout=W.Layout(width="90px")),
+                "borrow": W.Dropdown(options=borrow_opts, value="", layout=W.Layout(width="230px")),
+                "rd_activity": W.Dropdown(options=[(o.name, o.id) for o in actual.options("rd")], value=s.rd_activity,
+                                          layout=W.Layout(width="200px")),
+                "marketing_activity": W.Dropdown(options=[(o.name, o.id) for o in actual.options("marketing")],
+                                                 value=s.marketing_activity, layout=W.Layout(width="220px")),
+                "depth": W.Dropdown(options=[(t(f"depth {d}", f"深度{d}"), d) for d in (1, 2, 3)], value=s.depth or 1,
+                                    layout=W.Layout(width="90px")),
+                "lead": W.Dropdown(options=[(t("R&D leads", "研发主导"), "rd"), (t("marketing leads", "营销主导"), "marketing")],
+                                   value=s.lead or "rd", layout=W.Layout(width="130px")),
+                "intermediary": W.Checkbox(value=s.intermediary, description=t("intermediary", "中介部门"), indent=False,
+                                           layout=W.Layout(width="110px")),
+            }
+            for w in ctl.values():
+                w.observe(self._update, "value")
+            self.stage_controls[i] = ctl
+            rows.append(W.HBox([W.HTML(f"<b>{s.name}</b>", layout=W.Layout(width="170px")), *ctl.values()]))
+        self.stage_box.children = rows
+        self.boundaries = {}
+        for k in range(1, n):
+            a, b = actual.stages[k - 1], actual.stages[k + 1 - 1]
+            sl = W.IntSlider(value=b.start_year, min=min(a.start_year, b.start_year), max=max(b.end_year, a.end_year),
+                             description=t(f"stage {k + 1} starts", f"第{k + 1}阶段始于"), continuous_update=True,
+                             style={"description_width": "110px"})
+            sl.observe(self._update, "value")
+            self.boundaries[k] = sl
+        self.boundary_box.children = list(self.boundaries.values())
+        self._set_order_options(n)
+
+    def _set_order_options(self, n: int):
+        perms = list(itertools.permutations(range(1, n + 1))) if n <= 4 else [tuple(range(1, n + 1))]
+        self.order.options = [(" → ".join(map(str, p)), p) for p in perms]
+        self.order.value = tuple(range(1, n + 1))
+
+    # -- state -------------------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        """The current control values as arguments of :func:`alternative_from_settings`."""
+        actual = self._actual()
+        stages = []
+        for i, ctl in self.stage_controls.items():
+            s = actual.stages[i - 1]
+            entry: dict[str, Any] = {"include": ctl["include"].value, "borrow": ctl["borrow"].value or None}
+            for k in ("rd_activity", "marketing_activity", "intermediary"):
+                if ctl[k].value != getattr(s, k):
+                    entry[k] = ctl[k].value
+            if ctl["depth"].value != s.depth:
+                entry["depth"] = ctl["depth"].value
+            if ctl["lead"].value != s.lead:
+                entry["lead"] = ctl["lead"].value
+            stages.append(entry)
+        bounds = {k: sl.value for k, sl in self.boundaries.items() if sl.value != actual.stages[k].start_year}
+        n_incl = sum(1 for s in stages if s["include"])
+        order = self.order.value if self.order.value and len(self.order.value) == n_incl else None
+        return {"stages": stages, "order": order, "boundaries": bounds,
+                "business_model": self.business_model.value if self.business_model.value != actual.business_model else None,
+                "collaboration_mode": self.mode.value if self.mode.value != actual.collaboration_mode else None,
+                "resource_constraint": self.resources.value if self.resources.value != actual.resource_constraint else None}
+
+    def _update(self, _change=None):
+        if self._busy:
+            return
+        actual = self._actual()
+        n_incl = sum(1 for c in self.stage_controls.values() if c["include"].value)
+        if self.order.value is None or len(self.order.value) != n_incl:
+            self._busy = True
+            try:
+                self._set_order_options(n_incl)
+            finally:
+                self._busy = False
+        try:
+            self.case = alternative_from_settings(actual, **self.settings())
+            self.result = co.evaluate(self.case, actual)
+        except CasekitError as exc:  # e.g. a borrowed stage that no longer fits: say so, keep going
+            self.case = actual
+            self.result = co.Evaluation(case=actual, actual=actual, valid=False, problems=(str(exc),))
+        self.graph = cd.compare(self.result)
+        self._render()
+
+    def _render(self):
+        r = self.result
+        colour = {"consistent": "#2ca02c", "debatable": "#ff9f1c", "contradicts": "#d62728", "invalid": "#777"}[r.verdict]
+        formed = ", ".join(r.label(c) for c in r.capabilities_formed) or "—"
+        lost = ", ".join(r.label(c) for c in r.capabilities_not_formed) or "—"
+        self.summary.value = (
+            f"<div style='border-left:6px solid {colour};padding:4px 10px'><b>{r.verdict_label}</b><br>"
+            f"{t('Capabilities formed', '形成的能力')}: {formed}<br>{t('Not formed', '未形成')}: {lost}<br>"
+            f"<i>{t('Discuss', '讨论')}: {r.question}</i></div>")
+        items = []
+        for f in r.findings:
+            ev = "; ".join((e["concept_zh"] if get_language() == "zh" else e["concept_en"]) for e in f.evidence)
+            c = "#d62728" if f.severity == "contradicts" else "#ff9f1c"
+            where = t(f"stage {f.stage}", f"第{f.stage}阶段") if f.stage else t("whole case", "整体")
+            items.append(f"<li><span style='color:{c}'><b>{f.severity_label}</b></span> · {f.rule_name} ({where}): "
+                         f"{f.reason}<br><small>{t('Evidence', '证据')}: {ev or '—'} · {f.cite}</small></li>")
+        if not r.valid:
+            items = [f"<li>{p}</li>" for p in r.problems]
+        self.findings_html.value = "<ul>" + "".join(items) + "</ul>" if items else ""
+        if self.draw:
+            from IPython.display import display
+
+            from .diagrams import show
+
+            self.diagram.clear_output(wait=True)
+            with self.diagram:
+                display(show(self.graph))
+        self.widget.children = [
+            W.HBox([self.firm, self.reset_button]), W.HBox([self.business_model, self.mode, self.resources, self.order]),
+            self.stage_box, self.boundary_box, self.summary, self.findings_html, self.diagram]
+
+    def reset(self):
+        """Back to the actual case of the selected firm."""
+        self._on_firm()
+
+    def _on_language(self, _lang: str):
+        firm = self.firm.value
+        self._busy = True
+        try:
+            self.firm.options = [(c.name, f) for f, c in self.cases.items()]
+            self.firm.value = firm
+        finally:
+            self._busy = False
+        self._on_firm()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def explore(firm: str | co.Case = "keda", extra_cases: list[co.Case] | None = None) -> StageExplorer:
+    """Open the stage-transition explorer (the notebook's one-liner)."""
+    return StageExplorer(firm, extra_cases)

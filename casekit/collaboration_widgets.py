@@ -5,7 +5,7 @@ the result in Python state (``explorer.case``, ``explorer.result``, ``explorer.g
 drive it headlessly by setting control ``.value`` and reading those attributes.
 
 >>> from casekit.collaboration_widgets import StageExplorer
->>> ex = StageExplorer("keda")
+>>> ex = StageExplorer("keda", draw=False)
 >>> ex.result.verdict
 'consistent'
 >>> ex.stage_controls[2]["include"].value = False      # skip the market expansion stage
@@ -26,7 +26,7 @@ from . import collaboration_diagrams as cd
 from .errors import CasekitError
 from .i18n import get_language, on_language_change, t
 
-__all__ = ["StageExplorer", "alternative_from_settings", "explore"]
+__all__ = ["StageExplorer", "EvidenceBrowser", "alternative_from_settings", "explore"]
 
 
 def alternative_from_settings(actual: co.Case, *, stages: list[dict] | None = None, order: tuple[int, ...] | None = None,
@@ -278,3 +278,44 @@ class StageExplorer:
 def explore(firm: str | co.Case = "keda", extra_cases: list[co.Case] | None = None) -> StageExplorer:
     """Open the stage-transition explorer (the notebook's one-liner)."""
     return StageExplorer(firm, extra_cases)
+
+
+class EvidenceBrowser:
+    """Browse the paraphrased evidence (``evidence`` dataset) by firm, stage and construct."""
+
+    def __init__(self, firm: str = "keda"):
+        from . import load_dataset
+
+        self.data = load_dataset("evidence")
+        self.firm = W.Dropdown(options=[("Keda 科达", "keda"), ("Zhongtu 中涂", "zhongtu")], value=firm)
+        self.construct = W.Dropdown(layout=W.Layout(width="420px"))
+        self.view = W.HTML()
+        self.rows = self.data.iloc[0:0]
+        self.firm.observe(self._on_firm, "value")
+        self.construct.observe(self._show, "value")
+        self.widget = W.VBox([W.HBox([self.firm, self.construct]), self.view])
+        self._on_firm()
+
+    def _on_firm(self, _change=None):
+        part = self.data[self.data.firm == self.firm.value]
+        zh = get_language() == "zh"
+        opts = []
+        for (stage, construct_en, construct_zh), _ in part.groupby(["stage_order", "construct_en", "construct_zh"],
+                                                                     observed=True, sort=False):
+            opts.append((f"{stage} · {construct_zh if zh else construct_en}", construct_en))
+        self.construct.options = opts
+        self.construct.value = opts[0][1]
+        self._show()
+
+    def _show(self, _change=None):
+        zh = get_language() == "zh"
+        d = self.data
+        self.rows = d[(d.firm == self.firm.value) & (d.construct_en == self.construct.value)]
+        items = "".join(f"<li><b>{r.concept_zh if zh else r.concept_en}</b> ({r.concept_zh}): "
+                        f"{r.summary_zh if zh else r.summary_en} <small>[{r.cite}]</small></li>" for r in self.rows.itertuples())
+        self.view.value = f"<ul>{items}</ul>"
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

@@ -91,3 +91,13 @@ def test_settings_function_is_pure():
     alt = alternative_from_settings(keda, stages=[{}, {"include": False}, {}], business_model="customer_relationship")
     assert len(alt.stages) == 2 and alt.business_model == "customer_relationship"
     assert keda.business_model == "product_innovation" and len(keda.stages) == 3
+
+
+def test_evidence_browser_by_construct():
+    from casekit.collaboration_widgets import EvidenceBrowser
+
+    b = EvidenceBrowser("keda")
+    b.construct.value = "deep R&D participation"
+    assert len(b.rows) == 4 and "R&D goes on site" in b.view.value
+    b.firm.value = "zhongtu"
+    assert set(b.rows.firm) == {"zhongtu"}

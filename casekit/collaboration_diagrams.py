@@ -174,11 +174,11 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
             g.edge(f"mode_{f}", f"proc_{f}", t("decides", "决定"))
             g.edge(f"proc_{f}", f"cap_{f}", t("forms", "形成"))
         g.node("traits", t("Niche winners: strong resource constraints,\nno-intermediary collaboration",
-                           "“精一赢家”特征：强资源约束、无中介协同"), shape="note", fillcolor="#fffbe6")
+                           "“精一赢家”的两个特征：\n资源约束强；研发与营销无中介协同"), shape="note", fillcolor="#fffbe6")
         for f in st.firm.unique():
             g.edge("traits", f"mode_{f}", style="dotted", arrowhead="none")
         g.attr(label=t("Source 000, Figure 5 (theory model): independent-innovation capability raised by R&D–marketing "
-                       "collaboration", "文献000 图5 研发营销协同提升自主创新能力的理论模型"), labelloc="b")
+                       "collaboration", "文献000 图5 理论模型：研发营销协同如何提升自主创新能力"), labelloc="b")
         return g
 
 

@@ -182,7 +182,7 @@ def side_by_side() -> pd.DataFrame:
 def _cell(r) -> str:
     q = {"more_than": ">", "less_than": "<", "about": "~", "at_most": "≤"}.get(str(r["qualifier"]), "")
     date = r["as_of"] or i18n.t("undated", "无日期")
-    return f"{q}{r['value']:,.6g} {i18n.label(r, 'unit')} ({date}; {r['source']}): {i18n.label(r, 'claim')}"
+    return f"{q}{r['value']:,.6g} {i18n.label(r, 'unit_name')} ({date}; {r['source']}): {i18n.label(r, 'claim')}"
 
 
 def source_quality_summary(data: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -215,8 +215,8 @@ class ClaimComparison:
 
     def __repr__(self) -> str:
         lines = [
-            f"{self.a['claim_id']} ({self.a['source']}, {self.a['source_type']}): {self.a['value']:g} {self.a['unit_en']}",
-            f"{self.b['claim_id']} ({self.b['source']}, {self.b['source_type']}): {self.b['value']:g} {self.b['unit_en']}",
+            f"{self.a['claim_id']} ({self.a['source']}, {self.a['source_type']}): {self.a['value']:g} {self.a['unit_name_en']}",
+            f"{self.b['claim_id']} ({self.b['source']}, {self.b['source_type']}): {self.b['value']:g} {self.b['unit_name_en']}",
             f"ratio a/b = {self.ratio:.4g}, difference a-b = {self.difference:g}",
             i18n.t("Caveats:", "注意："),
         ]
@@ -247,7 +247,7 @@ def compare_claims(a: str, b: str) -> ClaimComparison:
     ra, rb = claim(a), claim(b)
     if ra["unit"] != rb["unit"]:
         raise CasekitError(
-            f"{a!r} is in {ra['unit_en']} and {b!r} in {rb['unit_en']}: a ratio of different units "
+            f"{a!r} is in {ra['unit_name_en']} and {b!r} in {rb['unit_name_en']}: a ratio of different units "
             "means nothing. Pick two claims with the same unit (compare their 'unit' column)."
         )
     vb = float(rb["value"])
@@ -334,7 +334,7 @@ def mechanisms_of_firm(firm: str) -> pd.DataFrame:
     ['collaborative_project_development', 'data_element_sharing']
     """
     df = mechanisms()
-    firms = df["example_firms"].str.split(";")
+    firms = df["example_firm_ids"].str.split(";")
     known = sorted({f for fs in firms for f in fs if f})
     if firm not in known:
         raise CasekitError(f"Seed 001 cites no firm {firm!r}. Firm ids it cites: {', '.join(known)}.")

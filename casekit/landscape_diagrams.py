@@ -55,14 +55,14 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
         first = rows.iloc[0]
         lid = f"logic_{logic}"
         fill = HIGHLIGHT if highlight == logic else DIMENSION_COLOURS[str(first["srdi_dimension"])]
-        g.node(lid, _wrap(i18n.label(first, "logic"), 20), fillcolor=fill, penwidth="2")
+        g.node(lid, _wrap(i18n.label(first, "logic_name"), 20), fillcolor=fill, penwidth="2")
         g.edge("root", lid)
         did = f"dim_{first['srdi_dimension']}"
-        g.node(did, f"{i18n.label(first, 'srdi_dimension')}\n{_wrap(i18n.label(first, 'outcome'), 20)}",
+        g.node(did, f"{i18n.label(first, 'dimension_name')}\n{_wrap(i18n.label(first, 'outcome'), 20)}",
                shape="hexagon", fillcolor=DIMENSION_COLOURS[str(first["srdi_dimension"])])
         for _, r in rows.iterrows():
             mid = f"mech_{r['mechanism']}"
-            text = _wrap(i18n.label(r, "mechanism"), 22)
+            text = _wrap(i18n.label(r, "mechanism_name"), 22)
             firms = i18n.label(r, "example_firms").replace(";", ", ")
             if show_firms:
                 text += "\n" + (_wrap(i18n.t("e.g. ", "例：") + firms, 26) if firms else i18n.t("(no firm named)", "（未举企业）"))
@@ -82,11 +82,11 @@ def dilemma_diagram() -> graphviz.Digraph:
     with g.subgraph(name="cluster_d") as c:
         c.attr(label=i18n.t("Dilemmas", "现实困境"), style="dashed", color="#c8453c")
         for _, r in d.iterrows():
-            c.node(f"d_{r['dilemma']}", f"{r['order']}. {_wrap(i18n.label(r, 'dilemma'), 22)}", fillcolor="#fbe3e1")
+            c.node(f"d_{r['dilemma']}", f"{r['order']}. {_wrap(i18n.label(r, 'dilemma_name'), 22)}", fillcolor="#fbe3e1")
     with g.subgraph(name="cluster_p") as c:
         c.attr(label=i18n.t("Implementation paths", "实现路径"), style="dashed", color="#2f6f9f")
         for _, r in d.iterrows():
-            c.node(f"p_{r['path']}", f"{r['order']}. {_wrap(i18n.label(r, 'path'), 22)}", fillcolor="#dbe9f6")
+            c.node(f"p_{r['path']}", f"{r['order']}. {_wrap(i18n.label(r, 'path_name'), 22)}", fillcolor="#dbe9f6")
     for _, r in d.iterrows():
         g.edge(f"d_{r['dilemma']}", f"p_{r['path']}", label=i18n.t("answered by", "对应"))
     return g

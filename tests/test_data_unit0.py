@@ -148,19 +148,19 @@ def test_mechanisms_four_logics_by_two():
     assert m.groupby("logic", observed=True).size().tolist() == [2, 2, 2, 2]
     dims = m.drop_duplicates("logic").sort_values("logic_order")
     assert dims["srdi_dimension"].astype(str).tolist() == ["specialized", "refined", "distinctive", "innovative"]
-    assert dims["srdi_dimension_zh"].tolist() == ["专业化", "精细化", "特色化", "新颖化"]
+    assert dims["dimension_name_zh"].tolist() == ["专业化", "精细化", "特色化", "新颖化"]
     by = m.set_index("mechanism")
-    assert by.loc["tech_knowledge_sharing", "example_firms"] == "xiaomi;qianxin"
-    assert "xcmg" in by.loc["collaborative_project_development", "example_firms"]
-    assert "xcmg" in by.loc["data_element_sharing", "example_firms"]
-    assert "siemens_healthineers" in by.loc["infrastructure_sharing", "example_firms"]
-    assert by.loc["industrial_chain_embedding", "example_firms"] == "comac"
-    assert by.loc["supply_chain_collaboration", "example_firms"] == ""
-    assert by.loc["collaborative_rd", "example_firms"] == ""
-    assert "visionox" in by.loc["risk_sharing", "example_firms"]
+    assert by.loc["tech_knowledge_sharing", "example_firm_ids"] == "xiaomi;qianxin"
+    assert "xcmg" in by.loc["collaborative_project_development", "example_firm_ids"]
+    assert "xcmg" in by.loc["data_element_sharing", "example_firm_ids"]
+    assert "siemens_healthineers" in by.loc["infrastructure_sharing", "example_firm_ids"]
+    assert by.loc["industrial_chain_embedding", "example_firm_ids"] == "comac"
+    assert by.loc["supply_chain_collaboration", "example_firm_ids"] == ""
+    assert by.loc["collaborative_rd", "example_firm_ids"] == ""
+    assert "visionox" in by.loc["risk_sharing", "example_firm_ids"]
     # the firm id list and both label lists have the same length
     for _, r in m.iterrows():
-        n = len(r["example_firms"].split(";")) if r["example_firms"] else 0
+        n = len(r["example_firm_ids"].split(";")) if r["example_firm_ids"] else 0
         for col in ("example_firms_zh", "example_firms_en"):
             assert (len(r[col].split(";")) if r[col] else 0) == n
     assert by.loc["tech_knowledge_sharing", "cite"] == "001 §3.1.1"
@@ -170,8 +170,8 @@ def test_mechanisms_four_logics_by_two():
 def test_dilemmas_pair_with_paths():
     d = casekit.load_dataset("co_innovation_dilemmas").sort_values("order")
     assert len(d) == 3
-    assert d["dilemma_zh"].tolist() == ["主体融通动力不足", "资源整合效率不高", "创新生态环境不优"]
-    assert d["path_zh"].tolist() == ["深化主体融通引导", "优化资源配置体系", "完善创新生态环境"]
+    assert d["dilemma_name_zh"].tolist() == ["主体融通动力不足", "资源整合效率不高", "创新生态环境不优"]
+    assert d["path_name_zh"].tolist() == ["深化主体融通引导", "优化资源配置体系", "完善创新生态环境"]
     assert d["cite"].tolist() == ["001 §4.1; §5.1", "001 §4.2; §5.2", "001 §4.3; §5.3"]
     logics = set(casekit.load_dataset("co_innovation_mechanisms")["logic"].astype(str))
     assert set(d["logic"].astype(str)) <= logics
@@ -182,9 +182,9 @@ def test_bottleneck_tables():
     assert b.groupby("table", observed=True).size().to_dict() == {
         "structural": 3, "environment": 3, "transfer": 3, "faq_pain_points": 4}
     s = b[b["table"] == "structural"].set_index("bottleneck")
-    assert s.loc["core_technology_gap", "difficulty_zh"] == "很高"
-    assert s.loc["weak_original_rd", "difficulty_zh"] == "较高"
-    assert s.loc["weak_chain_collaboration", "difficulty_zh"] == "中等"
+    assert s.loc["core_technology_gap", "difficulty_name_zh"] == "很高"
+    assert s.loc["weak_original_rd", "difficulty_name_zh"] == "较高"
+    assert s.loc["weak_chain_collaboration", "difficulty_name_zh"] == "中等"
     stats = casekit.load_dataset("srdi_statistics")
     linked = b.loc[b["claim_id"] != "", "claim_id"]
     assert set(linked) <= set(stats["claim_id"])
@@ -216,3 +216,14 @@ def test_course_map_links_real_units_and_data():
     nb = {1: "02_keda_zhongtu.ipynb", 2: "03_qingdao_six_paths.ipynb", 3: "04_in_firm_cluster_costs.ipynb"}
     assert all(cm["to_notebook"] == cm["to_unit"].map(nb))
     assert cm["order"].tolist() == list(range(1, len(cm) + 1))
+
+
+@pytest.mark.parametrize("name", UNIT0)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_display_table_has_unique_headers(name, lang):
+    # an id column and a label pair must not collapse to the same display header
+    casekit.set_language(lang)
+    try:
+        assert casekit.table(name).columns.is_unique
+    finally:
+        casekit.set_language("en")

@@ -484,6 +484,9 @@ def load_case(source: str | Path | dict) -> Case:
       - stages: value [] is not valid: List should have at least 1 item after validation, not 0.
       - colour: unknown key (value 'red'). Allowed keys here: firm, name_zh, name_en, founded, business_model, collaboration_mode, founder_background, resource_constraint, cite, description_en, description_zh, activities, stages.
     """
+    if source is ... or source is None:
+        raise CasekitError(t("Write your case file first: replace ... with the YAML text of the case.",
+                             "请先写好案例文件：把 ... 换成案例的YAML文本。"))
     if isinstance(source, dict):
         raw = source
     else:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from . import i18n
@@ -63,8 +64,22 @@ def _as_list(value, allowed: Iterable[str], what: str) -> list[str] | None:
     return items
 
 
+def _load(name: str) -> tuple[pd.DataFrame, dict]:
+    # Work on a frame without attrs: pandas deep-copies attrs on every filter and sort, which
+    # costs more than the operation itself on these small tables. The attrs go back on at the end.
+    df = load_dataset(name)
+    attrs, df.attrs = df.attrs, {}
+    return df, attrs
+
+
+def _done(df: pd.DataFrame, attrs: dict) -> pd.DataFrame:
+    df = df.reset_index(drop=True)
+    df.attrs = attrs
+    return df
+
+
 def _stats() -> pd.DataFrame:
-    return load_dataset("srdi_statistics")
+    return _load("srdi_statistics")[0]
 
 
 def claims(source_types: str | Iterable[str] | None = None, *, traceable: bool | None = None,
@@ -92,19 +107,30 @@ def claims(source_types: str | Iterable[str] | None = None, *, traceable: bool |
     >>> bool(df["names_source"].any())
     False
     """
-    df = _stats() if data is None else data.copy()
+    if data is None:
+        df, attrs = _load("srdi_statistics")
+    else:
+        df, attrs = data, data.attrs
+        if attrs:
+            df = data.copy(deep=False)
+            df.attrs = {}
     types = _as_list(source_types, SOURCE_TYPES, "source type")
     if sort_by not in SORT_KEYS:
         raise CasekitError(f"Cannot sort claims by {sort_by!r}. Choose one of: {', '.join(SORT_KEYS)}.")
+    # Build one boolean mask and one ordering, then take the rows once: each take copies all
+    # 20-odd columns, so one take instead of three keeps a widget update within a frame.
+    mask = np.ones(len(df), dtype=bool)
     if types is not None:
-        df = df[df["source_type"].astype(str).isin(types)]
+        mask &= df["source_type"].astype(str).isin(types).to_numpy()
     if traceable is not None:
-        df = df[df["names_source"].astype(bool) == bool(traceable)]
+        mask &= (df["names_source"].astype(bool) == bool(traceable)).to_numpy()
     if promotional is not None:
-        df = df[df["promotional"].astype(bool) == bool(promotional)]
+        mask &= (df["promotional"].astype(bool) == bool(promotional)).to_numpy()
+    keys = [sort_by, "source"] if sort_by != "source" else ["source"]
     # ties keep the source's own order (a stable sort), so the table reads like the documents
-    df = df.sort_values([sort_by, "source"] if sort_by != "source" else ["source"], kind="stable")
-    return df.reset_index(drop=True)
+    order = df.loc[mask, keys].sort_values(keys, kind="stable").index
+    df = df.loc[order]
+    return _done(df, attrs)
 
 
 def claim(claim_id: str) -> pd.Series:
@@ -143,13 +169,13 @@ def paired_figures(across_sources: bool = False) -> pd.DataFrame:
     >>> sorted(landscape.paired_figures(across_sources=True)["related_group"].unique())
     ['innovation_output_share', 'little_giant_count']
     """
-    df = _stats()
+    df, attrs = _load("srdi_statistics")
     df = df[df["related_group"] != ""]
     if across_sources:
         n_src = df.groupby("related_group")["source"].transform(lambda s: s.nunique())
         df = df[n_src >= 2]
     df = df.sort_values(["related_group", "source_type", "source"], kind="stable")
-    return df.reset_index(drop=True)
+    return _done(df, attrs)
 
 
 def side_by_side() -> pd.DataFrame:
@@ -300,13 +326,13 @@ def ladder(source: str | None = "000") -> pd.DataFrame:
     >>> landscape.ladder()["count"].tolist()
     [98000, 12668, 1187]
     """
-    df = load_dataset("srdi_ladder")
+    df, attrs = _load("srdi_ladder")
     if source is not None:
         have = sorted(df["source"].astype(str).unique())
         if source not in have:
             raise CasekitError(f"The ladder has no counts from {source!r}. Sources with counts: {', '.join(have)}, or None for all.")
         df = df[df["source"].astype(str) == source]
-    return df.sort_values(["order", "source"], kind="stable").reset_index(drop=True)
+    return _done(df.sort_values(["order", "source"], kind="stable"), attrs)
 
 
 def mechanisms(logic: str | None = None, dimension: str | None = None) -> pd.DataFrame:
@@ -316,14 +342,14 @@ def mechanisms(logic: str | None = None, dimension: str | None = None) -> pd.Dat
     >>> landscape.mechanisms(dimension="refined")["mechanism"].astype(str).tolist()
     ['data_element_sharing', 'infrastructure_sharing']
     """
-    df = load_dataset("co_innovation_mechanisms")
+    df, attrs = _load("co_innovation_mechanisms")
     if logic is not None:
         _as_list(logic, df["logic"].cat.categories, "logic")
         df = df[df["logic"].astype(str) == logic]
     if dimension is not None:
         _as_list(dimension, df["srdi_dimension"].cat.categories, "SRDI dimension")
         df = df[df["srdi_dimension"].astype(str) == dimension]
-    return df.sort_values(["logic_order", "mechanism_order"]).reset_index(drop=True)
+    return _done(df.sort_values(["logic_order", "mechanism_order"]), attrs)
 
 
 def mechanisms_of_firm(firm: str) -> pd.DataFrame:
@@ -334,23 +360,25 @@ def mechanisms_of_firm(firm: str) -> pd.DataFrame:
     ['collaborative_project_development', 'data_element_sharing']
     """
     df = mechanisms()
+    attrs, df.attrs = df.attrs, {}
     firms = df["example_firm_ids"].str.split(";")
     known = sorted({f for fs in firms for f in fs if f})
     if firm not in known:
         raise CasekitError(f"Seed 001 cites no firm {firm!r}. Firm ids it cites: {', '.join(known)}.")
-    return df[firms.apply(lambda fs: firm in fs)].reset_index(drop=True)
+    return _done(df[firms.apply(lambda fs: firm in fs)], attrs)
 
 
 def dilemma_paths() -> pd.DataFrame:
     """Seed 001's three dilemmas, each with the implementation path that answers it, in order."""
-    return load_dataset("co_innovation_dilemmas").sort_values("order").reset_index(drop=True)
+    df, attrs = _load("co_innovation_dilemmas")
+    return _done(df.sort_values("order"), attrs)
 
 
 def course_links(to_unit: int | None = None) -> pd.DataFrame:
     """Links from unit 0 to the later units (all, or those into one unit 1-3)."""
-    df = load_dataset("course_map")
+    df, attrs = _load("course_map")
     if to_unit is not None:
         if to_unit not in (1, 2, 3):
             raise CasekitError(f"to_unit must be 1, 2 or 3 (the units after unit 0), not {to_unit!r}.")
         df = df[df["to_unit"] == to_unit]
-    return df.sort_values("order").reset_index(drop=True)
+    return _done(df.sort_values("order"), attrs)

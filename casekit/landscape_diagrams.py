@@ -45,6 +45,7 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
     ``highlight`` is a mechanism id (e.g. ``"risk_sharing"``) or a logic id to colour.
     """
     m = landscape.mechanisms()
+    m.attrs = {}  # pandas deep-copies attrs on every slice; the builders only read
     valid = set(m["mechanism"].astype(str)) | set(m["logic"].astype(str))
     if highlight is not None and highlight not in valid:
         raise CasekitError(f"Cannot highlight {highlight!r}. Use a mechanism or logic id: {', '.join(sorted(valid))}.")
@@ -52,7 +53,7 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
     g.attr(label=i18n.t("Co-innovation and SRDI development (001 §3)", "融通创新赋能专精特新（001 第三节）"), labelloc="t")
     g.node("root", i18n.t("Co-innovation\n(large + small firms)", "融通创新\n（大中小企业）"), shape="ellipse", fillcolor="#e8eaf6")
     for logic, rows in m.groupby("logic", observed=True, sort=True):
-        first = rows.iloc[0]
+        first = rows.to_dict("records")[0]
         lid = f"logic_{logic}"
         fill = HIGHLIGHT if highlight == logic else DIMENSION_COLOURS[str(first["srdi_dimension"])]
         g.node(lid, _wrap(i18n.label(first, "logic_name"), 20), fillcolor=fill, penwidth="2")
@@ -60,7 +61,7 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
         did = f"dim_{first['srdi_dimension']}"
         g.node(did, f"{i18n.label(first, 'dimension_name')}\n{_wrap(i18n.label(first, 'outcome'), 20)}",
                shape="hexagon", fillcolor=DIMENSION_COLOURS[str(first["srdi_dimension"])])
-        for _, r in rows.iterrows():
+        for r in rows.to_dict("records"):
             mid = f"mech_{r['mechanism']}"
             text = _wrap(i18n.label(r, "mechanism_name"), 22)
             firms = i18n.label(r, "example_firms").replace(";", ", ")
@@ -76,18 +77,19 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
 def dilemma_diagram() -> graphviz.Digraph:
     """Seed 001's three dilemmas (§4), each answered by its implementation path (§5)."""
     d = landscape.dilemma_paths()
+    d.attrs = {}  # pandas deep-copies attrs on every slice; the builders only read
     g = digraph("dilemmas", rankdir="LR")
     g.attr(label=i18n.t("Dilemmas of co-innovation and the paths that answer them (001 §4-5)",
                         "融通创新的困境与实现路径（001 第四、五节）"), labelloc="t")
     with g.subgraph(name="cluster_d") as c:
         c.attr(label=i18n.t("Dilemmas", "现实困境"), style="dashed", color="#c8453c")
-        for _, r in d.iterrows():
+        for r in d.to_dict("records"):
             c.node(f"d_{r['dilemma']}", f"{r['order']}. {_wrap(i18n.label(r, 'dilemma_name'), 22)}", fillcolor="#fbe3e1")
     with g.subgraph(name="cluster_p") as c:
         c.attr(label=i18n.t("Implementation paths", "实现路径"), style="dashed", color="#2f6f9f")
-        for _, r in d.iterrows():
+        for r in d.to_dict("records"):
             c.node(f"p_{r['path']}", f"{r['order']}. {_wrap(i18n.label(r, 'path_name'), 22)}", fillcolor="#dbe9f6")
-    for _, r in d.iterrows():
+    for r in d.to_dict("records"):
         g.edge(f"d_{r['dilemma']}", f"p_{r['path']}", label=i18n.t("answered by", "对应"))
     return g
 
@@ -98,17 +100,18 @@ def ladder_diagram(all_sources: bool = True) -> graphviz.Digraph:
     With ``all_sources`` the vendor blog's rounded count is shown beside the paper's, dashed.
     """
     lad = landscape.ladder(None if all_sources else "000")
+    lad.attrs = {}  # pandas deep-copies attrs on every slice; the builders only read
     g = digraph("ladder", rankdir="BT")
     g.attr(label=i18n.t("The SRDI ladder (counts as stated, with dates)", "专精特新梯度（来源所述数量及时间）"), labelloc="t")
     prev = None
     for level, rows in lad.groupby("level", observed=True, sort=True):
-        main = rows[rows["source"].astype(str) == "000"].iloc[0]
+        main = rows[rows["source"].astype(str) == "000"].to_dict("records")[0]
         q = "+" if main["count_qualifier"] == "more_than" else ""
         g.node(str(level), f"{i18n.label(main, 'name')}\n{int(main['count']):,}{q}  ({main['as_of']}, {main['source']})",
                fillcolor="#dbe9f6" if level != "single_champion" else "#f9e1b5", penwidth="2")
         if prev is not None:
             g.edge(prev, str(level))
-        for _, other in rows[rows["source"].astype(str) != "000"].iterrows():
+        for other in rows[rows["source"].astype(str) != "000"].to_dict("records"):
             oid = f"{level}_{other['source']}"
             q = "+" if other["count_qualifier"] == "more_than" else ""
             g.node(oid, i18n.t("vendor blog: ", "厂商博客：") + f"{int(other['count']):,}{q} ({other['as_of']}, {other['source']})",
@@ -121,6 +124,7 @@ def ladder_diagram(all_sources: bool = True) -> graphviz.Digraph:
 def course_map_diagram(to_unit: int | None = None) -> graphviz.Digraph:
     """How unit 0's ideas lead into units 1-3 (``to_unit`` keeps one unit)."""
     links = landscape.course_links(to_unit)
+    links.attrs = {}  # pandas deep-copies attrs on every slice; the builders only read
     names = {0: ("Unit 0: SRDI landscape", "第0单元：专精特新格局"),
              1: ("Unit 1: Keda & Zhongtu", "第1单元：科达与中涂"),
              2: ("Unit 2: Qingdao six paths", "第2单元：青岛六条路径"),
@@ -133,16 +137,16 @@ def course_map_diagram(to_unit: int | None = None) -> graphviz.Digraph:
             c.attr(label=i18n.t(*names[unit]), style="rounded,filled", fillcolor=colours[unit], color="#4a5a80")
             if unit == 0:
                 seen = {}
-                for _, r in links.iterrows():
+                for r in links.to_dict("records"):
                     key = i18n.label(r, "from_topic")
                     if key not in seen:
                         seen[key] = f"f{len(seen)}"
                         c.node(seen[key], _wrap(key, 24), fillcolor="white")
             else:
-                for _, r in links[links["to_unit"] == unit].iterrows():
+                for r in links[links["to_unit"] == unit].to_dict("records"):
                     c.node(f"t_{r['link']}", _wrap(i18n.label(r, "to_topic"), 24), fillcolor="white")
     seen = {}
-    for _, r in links.iterrows():
+    for r in links.to_dict("records"):
         key = i18n.label(r, "from_topic")
         seen.setdefault(key, f"f{len(seen)}")
         g.edge(seen[key], f"t_{r['link']}", tooltip=i18n.label(r, "why"))

@@ -61,6 +61,7 @@ class SourceQualityLens:
         if sort_by not in landscape.SORT_KEYS:
             raise CasekitError(f"Cannot sort by {sort_by!r}. Choose one of: {', '.join(landscape.SORT_KEYS)}.")
         self._data = landscape.claims()
+        self._data.attrs = {}   # pandas deep-copies attrs on every filter: keep the working copy bare
         self._pairs: dict[str, pd.DataFrame] = {}
         self.source_types = widgets.SelectMultiple(rows=3, layout=widgets.Layout(width="230px"))
         self.traceable = widgets.Dropdown(layout=widgets.Layout(width="200px"))

@@ -69,3 +69,18 @@ browser-deps:
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
+
+# Instructor commands (see README "For instructors"), all built on otter-grader, no Docker:
+#   make student                          student versions + autograder bundles in dist/
+#   make grade SUBMISSIONS=path/to/folder  tables and feedback in dist/grades/ (resumable)
+#   make selfstudy                        self-study versions with folded solutions in dist/selfstudy/
+SUBMISSIONS ?= submissions
+.PHONY: selfstudy
+student: install
+	$(BIN)/python -m casekit.instructor student
+
+grade: install
+	$(BIN)/python -m casekit.instructor grade $(SUBMISSIONS)
+
+selfstudy: install
+	$(BIN)/python -m casekit.instructor selfstudy

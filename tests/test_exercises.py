@@ -24,3 +24,6 @@ def test_otter_assign(master, tmp_path):
     student = tmp_path / "dist" / "student" / master.name
     assert student.exists()
     assert list((tmp_path / "dist" / "autograder").glob("*.zip"))
+    text = student.read_text(encoding="utf-8")
+    assert "# SOLUTION" not in text and "BEGIN SOLUTION" not in text, "solutions leaked into the student version"
+    assert "hidden: true" not in text, "hidden tests leaked into the student version"

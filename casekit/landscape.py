@@ -241,12 +241,12 @@ class ClaimComparison:
 
     def __repr__(self) -> str:
         lines = [
-            f"{self.a['claim_id']} ({self.a['source']}, {self.a['source_type']}): {self.a['value']:g} {self.a['unit_name_en']}",
-            f"{self.b['claim_id']} ({self.b['source']}, {self.b['source_type']}): {self.b['value']:g} {self.b['unit_name_en']}",
-            f"ratio a/b = {self.ratio:.4g}, difference a-b = {self.difference:g}",
+            f"a = {self.a['claim_id']} ({self.a['source']}, {self.a['source_type']}): {self.a['value']:g} {i18n.label(self.a, 'unit_name')}",
+            f"b = {self.b['claim_id']} ({self.b['source']}, {self.b['source_type']}): {self.b['value']:g} {i18n.label(self.b, 'unit_name')}",
+            i18n.t("ratio", "比值") + f" a/b = {self.ratio:.4g}, " + i18n.t("difference", "差") + f" a-b = {self.difference:g}",
             i18n.t("Caveats:", "注意："),
         ]
-        lines += [f"  - {c}" for c in self.caveats] or ["  - none"]
+        lines += [f"  - {c}" for c in self.caveats] or ["  - " + i18n.t("none", "无")]
         return "\n".join(lines)
 
 

@@ -361,7 +361,8 @@ class CostScenario:
 
     # curves -------------------------------------------------------------------------------
     def curves(self, q=None) -> pd.DataFrame:
-        """A0FC, A0VC, A0C, A1FC, A1VC, A1C at outputs ``q`` (default: :meth:`outputs`)."""
+        """The six curves of Figure 1 (average fixed, variable and total cost; 0 before, 1 after
+        innovating) at outputs ``q`` (default: :meth:`outputs`)."""
         q = self.outputs() if q is None else _as_output(q)
         v0, v1 = self.variable_cost_before, self.base_variable_cost_after
         out = {
@@ -371,9 +372,9 @@ class CostScenario:
             "A1FC": average_fixed_cost(q, self.fixed_cost_after),
             "A1VC": average_variable_cost(q, v1, self.congestion_after),
         }
-        out["A0C"] = out["A0FC"] + out["A0VC"]
-        out["A1C"] = out["A1FC"] + out["A1VC"]
-        return pd.DataFrame(out)[["q", "A0FC", "A0VC", "A0C", "A1FC", "A1VC", "A1C"]]
+        for k in "01":  # AC = AFC + AVC
+            out[f"A{k}C"] = out[f"A{k}FC"] + out[f"A{k}VC"]
+        return pd.DataFrame(out)[["q"] + [f"A{k}{part}" for k in "01" for part in ("FC", "VC", "C")]]
 
     def key_points(self) -> KeyPoints:
         """Q0, C0, Q1, C1 and the crossover output(s), analytically."""

@@ -25,12 +25,20 @@ __all__ = ["CostCurvesPlot", "LearningCurvePlot", "plot_cost_curves", "plot_lear
            "knowledge_integration_diagram", "CURVE_STYLE"]
 
 # before: grey-blue; after: orange. Fixed dashed, variable dotted, total solid (as Figure 1's six curves).
+_FAST_FONT = "DejaVu Sans"
 CURVE_STYLE = {
     "A0FC": dict(color="#5b6f95", ls="--", lw=1.4), "A0VC": dict(color="#5b6f95", ls=":", lw=1.6),
     "A0C": dict(color="#2b3f6b", ls="-", lw=2.4), "A1FC": dict(color="#e08a2b", ls="--", lw=1.4),
     "A1VC": dict(color="#e08a2b", ls=":", lw=1.6), "A1C": dict(color="#b54f00", ls="-", lw=2.4),
 }
 _COMPONENTS = ("A0FC", "A0VC", "A1FC", "A1VC")
+
+
+def _offset(ax, dx_points: float, dy_points: float):
+    """Data coordinates shifted by a few points (what ``annotate(textcoords='offset points')`` does)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    return ax.transData + ScaledTranslation(dx_points / 72, dy_points / 72, ax.figure.dpi_scale_trans)
 
 
 def _check_scenario(scenario) -> CostScenario:
@@ -75,12 +83,16 @@ class CostCurvesPlot:
                        for k, c in (("C0", "#2b3f6b"), ("C1", "#b54f00"))}
         self.drops = {k: ax.plot([], [], color=c, lw=0.8, ls="-.", zorder=1)[0]
                       for k, c in (("Q0", "#2b3f6b"), ("Q1", "#b54f00"))}
-        self.labels = {k: ax.annotate("", (0, 0), textcoords="offset points", xytext=(4, -14), fontsize=10)
+        # Moving labels are numbers only: language-neutral, in a small Latin font (fast to redraw).
+        # Plain Text with an offset transform: much cheaper to redraw than Annotation.
+        self.labels = {k: ax.text(0, 0, "", fontsize=10, fontfamily=_FAST_FONT,
+                                  transform=_offset(ax, 4, -14 if k[0] == "C" else (6 if k == "Q0" else 18)))
                        for k in ("C0", "C1", "Q0", "Q1")}
         self.crossover_lines = [ax.axvline(np.nan, color="#2e7d32", lw=1.2, ls="--") for _ in range(2)]
         self.crossover_labels = [ax.text(0, 0, "", color="#2e7d32", fontsize=9, rotation=90, va="top",
-                                         ha="right") for _ in range(2)]
-        self.cheaper_fill = None
+                                         ha="right", fontfamily=_FAST_FONT) for _ in range(2)]
+        # where innovating is cheaper: a thick strip along the output axis (NaN where it is not)
+        (self.cheaper_strip,) = ax.plot([], [], color="#2e7d32", alpha=0.45, lw=7, solid_capstyle="butt")
         self.note = ax.text(0.99, 0.98, "", transform=ax.transAxes, ha="right", va="top", fontsize=8.5,
                             color="#666666")
         ax.grid(alpha=0.25)
@@ -94,14 +106,18 @@ class CostCurvesPlot:
                             "企业内技术创新集群：创新前（0）与创新后（1）的成本曲线"), fontsize=11)
         self.ax.set_xlabel(t("output q (thousand units per period)", "产量 q（千件/期）"))
         self.ax.set_ylabel(t("cost per unit (yuan)", "单位成本（元）"))
-        self.note.set_text(t("illustrative numbers; shapes after 003 Figure 1",
-                             "示意性数字；曲线形状依据 003 图1"))
+        self.note.set_text(t("illustrative numbers; shapes after 003 Figure 1; q×: crossover output",
+                             "示意性数字；曲线形状依据 003 图1；q×：交叉产量"))
         handles = [ln for ln in self.lines.values() if ln.get_visible()]
         self.ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3,
                        fontsize=8.5, frameon=False)
 
-    def update(self, scenario: CostScenario) -> "CostCurvesPlot":
-        """Move every curve and key point to ``scenario`` (no new figure, no new axes)."""
+    def update(self, scenario: CostScenario, relabel: bool = True) -> "CostCurvesPlot":
+        """Move every curve and key point to ``scenario`` (no new figure, no new axes).
+
+        ``relabel=False`` skips titles and legend (they do not depend on the numbers), which the
+        explorer uses to keep a slider move fast.
+        """
         sc = _check_scenario(scenario)
         self.scenario = sc
         df = sc.curves()
@@ -114,15 +130,14 @@ class CostCurvesPlot:
             self.points["C" + key].set_data([Q], [C])
             self.drops["Q" + key].set_data([Q, Q], [0, C])
             self.labels["C" + key].set_text(f"C{key} = {C:.3g}")
-            self.labels["C" + key].xy = (Q, C)
+            self.labels["C" + key].set_position((Q, C))
             self.labels["Q" + key].set_text(f"Q{key} = {Q:.3g}")
-            self.labels["Q" + key].xy = (Q, 0)
-            self.labels["Q" + key].set_position((4, 6 if key == "0" else 18))
+            self.labels["Q" + key].set_position((Q, 0))
         for i, line in enumerate(self.crossover_lines):
             if i < len(kp.crossovers):
                 x = kp.crossovers[i]
                 line.set_xdata([x, x])
-                self.crossover_labels[i].set_text(t(f"crossover q = {x:.3g}", f"交叉产量 q = {x:.3g}"))
+                self.crossover_labels[i].set_text(f"q× = {x:.3g}")
             else:
                 line.set_xdata([np.nan, np.nan])
                 self.crossover_labels[i].set_text("")
@@ -133,12 +148,10 @@ class CostCurvesPlot:
         for i, label in enumerate(self.crossover_labels):
             if i < len(kp.crossovers):
                 label.set_position((kp.crossovers[i], top * 0.97))
-        if self.cheaper_fill is not None:
-            self.cheaper_fill.remove()
         cheaper = df["A1C"].to_numpy() < df["A0C"].to_numpy()
-        self.cheaper_fill = self.ax.fill_between(q, 0, top * 0.03, where=cheaper, color="#2e7d32", alpha=0.35,
-                                                 lw=0, label="_cheaper")
-        self.relabel()
+        self.cheaper_strip.set_data(q, np.where(cheaper, top * 0.012, np.nan))
+        if relabel:
+            self.relabel()
         return self
 
 
@@ -165,14 +178,14 @@ class LearningCurvePlot:
         (self.line,) = ax.plot([], [], color="#b54f00", lw=2.2)
         (self.marker,) = ax.plot([], [], "o", color="#b54f00", ms=7)
         (self.base,) = ax.plot([], [], color="#5b6f95", ls=":", lw=1.4)
-        self.label = ax.annotate("", (0, 0), textcoords="offset points", xytext=(6, 6), fontsize=9)
+        self.label = ax.text(0, 0, "", fontsize=9, fontfamily=_FAST_FONT, transform=_offset(ax, 6, 8))
         self.note = ax.text(0.99, 0.98, "", transform=ax.transAxes, ha="right", va="top", fontsize=8.5,
                             color="#666666")
         ax.set_xscale("log", base=2)
         ax.grid(alpha=0.25, which="both")
         self.update(scenario)
 
-    def update(self, scenario: CostScenario | None) -> "LearningCurvePlot":
+    def update(self, scenario: CostScenario | None, relabel: bool = True) -> "LearningCurvePlot":
         sc = _check_scenario(scenario)
         self.scenario = sc
         lc = learning_curve(sc, doublings=self.doublings)
@@ -181,20 +194,19 @@ class LearningCurvePlot:
         x_hi = n0 * 2 ** self.doublings
         self.base.set_data([n0, x_hi], [sc.variable_cost_before] * 2)
         self.marker.set_data([sc.cumulative_output], [sc.base_variable_cost_after])
-        self.label.xy = (sc.cumulative_output, sc.base_variable_cost_after)
-        self.label.set_text(f"N = {sc.cumulative_output:.4g}: v1 = {sc.base_variable_cost_after:.3g}")
+        self.label.set_position((sc.cumulative_output, sc.base_variable_cost_after))
+        self.label.set_text(f"{sc.learning_rate:.0%}, N = {sc.cumulative_output:.4g}: v1 = {sc.base_variable_cost_after:.3g}")
         self.ax.set_xlim(n0, max(x_hi, sc.cumulative_output * 1.1))
         self.ax.set_ylim(0, sc.variable_cost_before * 1.1)
-        self.relabel()
+        if relabel:
+            self.relabel()
         return self
 
     def relabel(self) -> None:
         sc = self.scenario
-        self.line.set_label(t(f"A1VC base after innovating, learning rate {sc.learning_rate:.0%}",
-                              f"创新后基础变动成本，学习率 {sc.learning_rate:.0%}"))
+        self.line.set_label(t("base variable cost after innovating (v1)", "创新后基础变动成本（v1）"))
         self.base.set_label(t("base variable cost before innovating (v)", "创新前基础变动成本（v）"))
-        self.ax.set_title(t("Learning curve (003 §3.1.1): cost falls with cumulative output",
-                            "学习曲线（003 §3.1.1）：成本随累计产量下降"), fontsize=10.5)
+        self.ax.set_title(t("Learning curve (003 §3.1.1)", "学习曲线（003 §3.1.1）"), fontsize=10.5)
         self.ax.set_xlabel(t("cumulative output N (thousand units, log scale)",
                              "累计产量 N（千件，对数坐标）"))
         self.ax.set_ylabel(t("unit variable cost (yuan)", "单位变动成本（元）"))

@@ -20,7 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium; CASEKIT_CHROMIUM points elsewhere (never a browser Playwright downloads).
+CHROMIUM = Path(os.environ.get("CASEKIT_CHROMIUM", "/usr/bin/chromium"))
 # Flags measured in FIELD-NOTES.md: without the networking ones Chromium keeps calling home.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -315,7 +316,7 @@ JS_CJK_RECTS = """([selector, limit]) => {
         const range = document.createRange();
         range.setStart(node, i); range.setEnd(node, i + 1);
         const r = range.getBoundingClientRect();
-        if (r.width < 6 || r.height < 6) continue;
+        if (r.width < 2 || r.height < 4 || r.top < 0 || r.bottom > window.innerHeight) continue;
         const size = parseFloat(getComputedStyle(node.parentElement).fontSize);
         out.push({ch: text[i], x: r.x, y: r.y, width: r.width, height: r.height, size});
       }

@@ -102,12 +102,12 @@ def ran(request, lab):
 
 # --------------------------------------------------------------------------------------------
 def test_every_code_cell_ran_and_none_shows_an_error(ran):
-    not_run = [(c["index"], c["prompt"], c["source"]) for c in ran.cells if not re.fullmatch(r"\[\d+\]:", c["prompt"])]
-    assert not not_run, (f"{ran.name}: Run All did not reach these cells (a cell before them failed, or "
-                         f"they hung): {not_run}")
     errors = [(c["index"], c["source"], c["errors"]) for c in ran.cells
               if c["errors"] and "raises-exception" not in c["tags"]]
     assert not errors, f"{ran.name}: cells show errors: {errors}"
+    not_run = [(c["index"], c["prompt"], c["source"]) for c in ran.cells if not re.fullmatch(r"\[\d+\]:", c["prompt"])]
+    assert not not_run, (f"{ran.name}: Run All did not reach these cells (a cell before them failed, or "
+                         f"they hung): {not_run}")
     tracebacks = [(c["index"], c["source"], c["shown"][:200]) for c in ran.cells if c["traceback"]]
     assert not tracebacks, f"{ran.name}: a reader sees a raw traceback in cells {tracebacks}"
 
@@ -152,7 +152,7 @@ def _chinese_target() -> Path | None:
     for path in NOTEBOOKS:
         code = " ".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
                         if c["cell_type"] == "code")
-        if re.search(r"explorer|advisor|widgets|interact", code):
+        if re.search(r"explor|advisor|_widgets\b|ipywidgets|\.widget\(", code):
             return path
     return NOTEBOOKS[0] if NOTEBOOKS else None
 
@@ -165,30 +165,32 @@ def test_chinese_renders_as_glyphs_not_boxes(lab, served):
     target = _chinese_target()
     if target is None:
         pytest.skip("no notebook under notebooks/")
+
+    # English first: the view to compare is the first explorer, else the cell showing most text.
+    en = _run(lab, f"notebooks/{target.name}", SHOTS / f"en_{target.stem}__run_all.png")
+    en_cells = {c["index"]: c for c in en.cells}
+    en_controls = lab.controls()
+    view_cell = (en_controls[0]["cell"] if en_controls
+                 else max(en_cells, key=lambda i: len(en_cells[i]["shown"])))
+    en_png = lab.screenshot_cell(view_cell, SHOTS / f"en_{target.stem}__view.png")
+    lab.close()
+
+    # The same notebook as a student runs it after choosing Chinese.
     zh_rel = f"zh/{target.name}"
     chinese_copy(target, served / zh_rel)
-
     zh = _run(lab, zh_rel, SHOTS / f"zh_{target.stem}__run_all.png")
     zh_cells = {c["index"] - 1: c for c in zh.cells}  # the copy has one extra first cell
-    zh_controls = lab.controls()
     assert not [c for c in zh.cells if c["errors"] and "raises-exception" not in c["tags"]], \
         f"{zh_rel}: errors in Chinese: {[(c['index'], c['errors']) for c in zh.cells if c['errors']]}"
     assert all(v["hasView"] for v in zh.views), f"{zh_rel}: widgets did not render in Chinese"
-
-    # The view to compare: the first explorer, else the cell whose output gains most Chinese.
-    en_run_cells = None
-    if zh_controls:
-        view_cell = zh_controls[0]["cell"] - 1
-    else:
-        view_cell = max(zh_cells, key=lambda i: _cjk_count(zh_cells[i]["shown"]))
     zh_png = lab.screenshot_cell(view_cell + 1, SHOTS / f"zh_{target.stem}__view.png")
 
     # Glyphs, not tofu: different characters give different pictures, none is the missing-glyph
     # box, and each has ink. Checked on the view's output, then the notebook's own text if needed.
-    lab.page.evaluate("i => { window.jupyterapp.shell.currentWidget.content.widgets[i].node"
-                      ".scrollIntoView({block: 'start'}); }", view_cell + 1)
+    lab.page.evaluate("() => { document.querySelector(\"[data-ck-shot='1'] .jp-Cell-outputArea\")"
+                      ".scrollIntoView({block: 'start'}); }")
     lab.page.wait_for_timeout(300)
-    glyphs = lab.glyphs(".lm-Widget.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell-outputArea", 60)
+    glyphs = lab.glyphs("[data-ck-shot='1'] .jp-Cell-outputArea", 60)
     where = "outputs"
     if len({g["ch"] for g in glyphs}) < 6:
         lab.page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.widgets[0].node.scrollIntoView(); }")
@@ -218,11 +220,7 @@ def test_chinese_renders_as_glyphs_not_boxes(lab, served):
     _montage([g["png"] for g in distinct.values()], SHOTS / f"zh_{target.stem}__glyphs.png")
     lab.close()
 
-    # The same view in English: it must look different (the Chinese really replaced the English).
-    en = _run(lab, f"notebooks/{target.name}", SHOTS / f"en_{target.stem}__run_all.png")
-    en_cells = {c["index"]: c for c in en.cells}
-    en_png = lab.screenshot_cell(view_cell, SHOTS / f"en_{target.stem}__view.png")
-    lab.close()
+    # The Chinese view really replaced the English one: more Chinese text, and it looks different.
     zh_text, en_text = zh_cells[view_cell]["shown"], en_cells[view_cell]["shown"]
     diff = pixel_difference(zh_png, en_png)
     REPORT["chinese"] = {"notebook": target.stem, "cell": view_cell, "cjk_chars_zh": _cjk_count(zh_text),

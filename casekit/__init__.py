@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import i18n
+from . import diagrams, i18n, plotting  # so casekit.diagrams.show(...) works after `import casekit`
 from .datasets import catalog, codebook, dataset_names, load_dataset, metadata, table
 from .errors import CasekitError, install_ipython_handler
 from .i18n import get_language, set_language

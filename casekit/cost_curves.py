@@ -474,7 +474,16 @@ def _payoff(dF: float, dv: float, dc: float, roots: tuple[float, ...]) -> str:
         if abs(dF) < _EPS and abs(dv) < _EPS and abs(dc) < _EPS:
             return "identical"
         # no sign change: one probe decides (a double root also lands here)
-        probe = 1.0 if abs(dc) < _EPS else math.sqrt(abs(dF / dc)) if dF else 1.0
+        # probe where the difference is largest relative to q, away from any near-root that the
+        # tolerance dropped (e.g. a fixed-cost rise of 1e-133 has a "root" at q ~ 1e-67)
+        probes = [1.0]
+        if dF and abs(dc) >= _EPS:
+            probes.append(math.sqrt(abs(dF / dc)))
+        if dF and abs(dv) >= _EPS:
+            probes.append(abs(dF / dv))
+        if abs(dv) >= _EPS and abs(dc) >= _EPS:
+            probes.append(abs(dv / dc))
+        probe = max(probes, key=lambda q: abs(diff(q)) * q)
         return "always" if diff(probe) < 0 else "never"
     if len(roots) == 1:
         q = roots[0]

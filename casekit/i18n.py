@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 from .errors import CasekitError
@@ -22,7 +23,8 @@ __all__ = ["LANGUAGES", "get_language", "set_language", "t", "label", "on_langua
 
 LANGUAGES = ("en", "zh")
 _state = {"lang": "en"}
-_callbacks: list[Callable[[str], None]] = []
+# Bound methods are held weakly, so a widget nobody holds any more stops redrawing (and is freed).
+_callbacks: list[Callable[[str], None] | weakref.WeakMethod] = []
 
 
 def get_language() -> str:
@@ -33,7 +35,8 @@ def get_language() -> str:
 def set_language(lang: str) -> str:
     """Switch tables, diagrams and widgets to ``"zh"`` (中文) or ``"en"`` (English).
 
-    Open widgets that registered with :func:`on_language_change` redraw themselves.
+    Open widgets that registered with :func:`on_language_change` redraw themselves (only when the
+    language actually changes).
     """
     if not isinstance(lang, str) or lang.strip().lower() not in LANGUAGES:
         raise CasekitError(
@@ -41,8 +44,14 @@ def set_language(lang: str) -> str:
             f"casekit.set_language('zh') for Chinese (中文)."
         )
     lang = lang.strip().lower()
+    if lang == _state["lang"]:
+        return lang
     _state["lang"] = lang
-    for cb in list(_callbacks):
+    for entry in list(_callbacks):
+        cb = entry() if isinstance(entry, weakref.WeakMethod) else entry
+        if cb is None:   # its widget is gone
+            _callbacks.remove(entry)
+            continue
         try:
             cb(lang)
         except Exception:  # a broken widget must not stop the switch for the others
@@ -51,8 +60,12 @@ def set_language(lang: str) -> str:
 
 
 def on_language_change(callback: Callable[[str], None]) -> Callable[[str], None]:
-    """Register ``callback(lang)`` to run after every :func:`set_language`."""
-    _callbacks.append(callback)
+    """Register ``callback(lang)`` to run after :func:`set_language` changes the language.
+
+    A bound method (``self._relabel``) is held weakly: registering does not keep its object alive.
+    """
+    _callbacks.append(weakref.WeakMethod(callback) if hasattr(callback, "__self__")
+                      and hasattr(callback, "__func__") else callback)
     return callback
 
 

@@ -73,7 +73,7 @@ class PathFitAdvisor:
             W.HBox([W.VBox(rows), self.result_html]),
         ])
         self._relabel()
-        i18n.on_language_change(lambda _lang: self._relabel())
+        i18n.on_language_change(self._on_language)
         if preset is not None:
             self.preset_picker.value = preset   # validated against the options by ipywidgets
             self.apply_preset(preset)
@@ -136,6 +136,9 @@ class PathFitAdvisor:
         self.preset_note.value = self._preset_note()
         self.updates += 1
         self.last_update_ms = (time.perf_counter() - t0) * 1000
+
+    def _on_language(self, _lang: str) -> None:
+        self._relabel()
 
     def _relabel(self) -> None:
         L = i18n.get_language()

@@ -29,6 +29,27 @@ def test_language_callbacks_run_and_a_broken_one_does_not_stop_others():
     assert seen[-1] == "zh"
 
 
+def test_widgets_redraw_only_on_a_real_change_and_are_not_kept_alive():
+    import gc
+
+    class Explorer:
+        redraws = 0
+
+        def on_language(self, lang):
+            Explorer.redraws += 1
+
+    kept, dropped = Explorer(), Explorer()
+    i18n.on_language_change(kept.on_language)
+    i18n.on_language_change(dropped.on_language)
+    casekit.set_language("en")                  # already English: nothing to redraw
+    assert Explorer.redraws == 0
+    del dropped
+    gc.collect()
+    casekit.set_language("zh")
+    assert Explorer.redraws == 1                # only the explorer someone still holds
+    assert kept is not None
+
+
 def test_missing_label_field():
     with pytest.raises(CasekitError, match="name_zh"):
         i18n.label({"name_en": "x"}, "name", lang="zh")

@@ -1,14 +1,51 @@
+import os
+from pathlib import Path
+
 import pytest
 
 import casekit
 from casekit import diagrams
 
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = Path(os.environ.get("CASEKIT_TEST_EXERCISES", ROOT / "notebooks" / "exercises"))
+MASTERS = sorted(EXERCISES.glob("*.ipynb"))
+
 
 @pytest.fixture(autouse=True)
 def _english_and_real_renderer():
-    """Every test starts in English with the machine's real diagram renderer."""
+    """Every test starts in English with the machine's real diagram renderer, and leaves no
+    explorer behind: widgets a test made are closed and stop listening for language changes
+    (ipywidgets keeps every open widget alive, so otherwise each later language switch would
+    redraw every explorer made so far)."""
+    from ipywidgets.widgets import widget as ipywidget
+
+    from casekit import i18n
+
     casekit.set_language("en")
     diagrams._forced["mode"] = None
+    live = ipywidget._instances   # ipywidgets 8's registry of open widgets (its accessors are deprecated)
+    callbacks, widgets = list(i18n._callbacks), set(live)
     yield
+    i18n._callbacks[:] = callbacks
     casekit.set_language("en")
     diagrams._forced["mode"] = None
+    for key in set(live) - widgets:
+        w = live.get(key)
+        if w is not None:
+            w.close()
+    plt = __import__("sys").modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """``otter assign`` on every exercise master, once per session, one per core at a time.
+
+    Shared by test_exercises.py (a broken master fails CI) and test_instructor.py (student
+    versions, leak scan, grading). Returns ``(dist, {master name: Build or the CasekitError})``.
+    """
+    from casekit import instructor
+
+    dist = tmp_path_factory.mktemp("dist")
+    return dist, instructor.build_students(MASTERS, dist)

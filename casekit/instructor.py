@@ -26,10 +26,13 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -40,7 +43,7 @@ from .errors import CasekitError
 
 __all__ = [
     "Leak", "Build", "exercise_masters", "find_masters", "build_student", "scan_for_leaks",
-    "scan_built", "build_selfstudy", "grade", "main",
+    "scan_built", "build_selfstudy", "build_students", "grade", "default_jobs", "main",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,11 +90,49 @@ def find_masters(selectors: Sequence[str] = (), exercises: str | Path | None = N
     return chosen
 
 
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Stop an otter run and the kernel it started (its own process group)."""
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _stop_running() -> None:
+    with _running_lock:
+        for proc in list(_running):
+            _kill(proc)
+
+
 def _otter(*args: str, cwd: Path, timeout: float) -> subprocess.CompletedProcess:
-    """Run the otter command line of this Python environment."""
+    """Run the otter command line of this Python environment.
+
+    Each run gets its own process group, so a timeout or an interrupted batch stops the run and
+    the notebook kernel it started, and a Ctrl-C reaches casekit, not half-finished otter runs.
+    """
     cmd = [sys.executable, "-m", "otter", *args]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    with _running_lock:
+        _running.add(proc)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:   # timeout, or an interrupt in the calling thread
+        _kill(proc)
+        proc.communicate()
+        raise
+    finally:
+        with _running_lock:
+            _running.discard(proc)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def _sha256(data: bytes) -> str:
@@ -160,6 +201,39 @@ def build_student(master: str | Path, dist: str | Path | None = None, timeout: f
     sha = _sha256(master.read_bytes())
     (out_zip.with_suffix(".master-sha256")).write_text(sha + "\n")
     return Build(master, out_student, out_zip, build_dir, sha)
+
+
+def default_jobs() -> int:
+    """How many otter runs to do at once: one per CPU core (each runs its own kernel)."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def build_students(masters: Iterable[str | Path], dist: str | Path | None = None,
+                   jobs: int | None = None, timeout: float = 900,
+                   on_done=None) -> dict[str, Build | CasekitError]:
+    """:func:`build_student` for several masters, ``jobs`` at a time (default: one per core).
+
+    Returns ``{master file name: Build}``, or the :class:`CasekitError` that explains why that
+    master failed; one failing master never stops the others. ``on_done(name, result)`` is called
+    as each finishes.
+    """
+    masters = [Path(m) for m in masters]
+    results: dict[str, Build | CasekitError] = {}
+
+    def one(master: Path):
+        try:
+            return build_student(master, dist, timeout=timeout)
+        except CasekitError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as pool:
+        futures = {pool.submit(one, m): m for m in masters}
+        for fut in as_completed(futures):
+            name = futures[fut].name
+            results[name] = fut.result()
+            if on_done:
+                on_done(name, results[name])
+    return {m.name: results[m.name] for m in masters}
 
 
 # --------------------------------------------------------------------------------------------
@@ -535,6 +609,7 @@ class _Progress:
         self.start = time.monotonic()
         self.graded_time, self.graded = 0.0, 0
         self.cached_left = 0
+        self.jobs = 1
 
     @staticmethod
     def _clock(seconds: float) -> str:
@@ -547,7 +622,7 @@ class _Progress:
         bar = "█" * filled + "·" * (width - filled)
         elapsed = time.monotonic() - self.start
         if self.graded:
-            left = self.graded_time / self.graded * (self.total - self.done)
+            left = self.graded_time / self.graded * (self.total - self.done) / self.jobs
             eta = f"~{self._clock(left)} left"
         else:
             eta = "time left: estimating" if self.done < self.total else "done"
@@ -776,7 +851,8 @@ class GradeReport:
 
 def grade(submissions: str | Path, out: str | Path | None = None, dist: str | Path | None = None,
           assignment: str | None = None, exercises: str | Path | None = None,
-          timeout: float = 600, progress: bool = True, stream=None) -> GradeReport:
+          timeout: float = 600, progress: bool = True, stream=None,
+          jobs: int | None = None) -> GradeReport:
     """Grade every ``*.ipynb`` under ``submissions`` with ``otter run`` (no Docker).
 
     Layout: one folder per student (``alice/02_keda_zhongtu_exercises.ipynb``) or files named
@@ -784,7 +860,8 @@ def grade(submissions: str | Path, out: str | Path | None = None, dist: str | Pa
     from its file name, else ``assignment``. Writes to ``out`` (default ``dist/grades``):
     ``grades_long.csv`` (student × question), ``<exercise>_scores.csv`` (a row per student, a column
     per question) and ``feedback/<student>.md``. Results are cached by file hash in ``out/.cache``:
-    run again after an interruption and only what is left gets graded.
+    run again after an interruption and only what is left gets graded. ``jobs`` submissions are
+    graded at once (default: one per CPU core); the tables keep the files' order.
     """
     root = Path(submissions)
     if not root.is_dir():
@@ -827,50 +904,80 @@ def grade(submissions: str | Path, out: str | Path | None = None, dist: str | Pa
             prepared[name] = (zip_path, handout, {q: questions.get(q, 0.0) for q in order}, sha)
         return prepared[name]
 
+    results: dict[int, list[dict]] = {}   # by position in ``files``, so the tables keep file order
+    work = []
+    for k, path in enumerate(files):
+        sub = _read_submission(path, root)
+        name = _assignment_of(sub, list(masters), assignment)
+        if name is None:
+            results[k] = [{"student": sub.student, "assignment": "(unknown)", "question": "", "score": 0.0,
+                           "possible": 0.0, "tests_passed": 0, "tests": 0, "status": "unknown_exercise",
+                           "feedback": "", "file": str(path.relative_to(root)),
+                           "notes": "could not tell which exercise this is; rerun with --assignment · "
+                                    "无法判断是哪一份练习，请用 --assignment 指定"}]
+            bar.update(sub.student)
+            continue
+        zip_path, handout, questions, master_sha = prepare(name)
+        key = _sha256(sub.data + master_sha.encode() + CACHE_VERSION.encode()
+                      + str(path.relative_to(root)).encode())
+        cached = cache / f"{key}.json"
+        if cached.exists():
+            results[k] = json.loads(cached.read_text(encoding="utf-8"))
+            report.from_cache += 1
+            bar.update(sub.student)
+            continue
+        work.append((k, path, sub, name, cached))
+
+    def one(item):
+        k, path, sub, name, cached = item
+        t0 = time.monotonic()
+        zip_path, handout, questions, _ = prepared[name]
+        student = _strip_student_suffix(sub.student, name)
+        result = _grade_one(sub, name, zip_path, handout, questions, timeout)
+        if stopping.is_set():   # the run was killed by an interrupt: not a result, grade it next time
+            return None
+        rows = [{"student": student, "assignment": name, "question": qname,
+                 "score": q["score"], "possible": q["possible"],
+                 "tests_passed": q["passed"], "tests": q["tests"],
+                 "status": result["status"], "feedback": " | ".join(q["feedback"]),
+                 "notes": " | ".join(result["notes"]),
+                 "file": str(path.relative_to(root))}
+                for qname, q in result["questions"].items()]
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(cached)  # atomic: an interrupted write never looks like a result
+        return k, student, rows, time.monotonic() - t0
+
+    jobs = max(1, min(jobs or default_jobs(), len(work) or 1))
+    bar.jobs = jobs
+    stopping = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = []
     try:
-        for path in files:
-            sub = _read_submission(path, root)
-            name = _assignment_of(sub, list(masters), assignment)
-            t0 = time.monotonic()
-            if name is None:
-                rows = [{"student": sub.student, "assignment": "(unknown)", "question": "", "score": 0.0,
-                         "possible": 0.0, "tests_passed": 0, "tests": 0, "status": "unknown_exercise",
-                         "feedback": "", "file": str(path.relative_to(root)),
-                         "notes": "could not tell which exercise this is; rerun with --assignment · "
-                                  "无法判断是哪一份练习，请用 --assignment 指定"}]
-                report.rows += rows
-                bar.update(sub.student)
+        if jobs == 1:   # in this thread: a Ctrl-C lands in the run itself, which _otter stops
+            finished = (one(item) for item in work)
+        else:
+            futures = [pool.submit(one, item) for item in work]
+            finished = (fut.result() for fut in as_completed(futures))
+        for done in finished:
+            if done is None:
                 continue
-            zip_path, handout, questions, master_sha = prepare(name)
-            key = _sha256(sub.data + master_sha.encode() + CACHE_VERSION.encode()
-                          + str(path.relative_to(root)).encode())
-            cached = cache / f"{key}.json"
-            if cached.exists():
-                rows = json.loads(cached.read_text(encoding="utf-8"))
-                report.from_cache += 1
-                report.rows += rows
-                bar.update(sub.student)
-                continue
-            student = _strip_student_suffix(sub.student, name)
-            result = _grade_one(sub, name, zip_path, handout, questions, timeout)
-            rows = []
-            for qname, q in result["questions"].items():
-                rows.append({"student": student, "assignment": name, "question": qname,
-                             "score": q["score"], "possible": q["possible"],
-                             "tests_passed": q["passed"], "tests": q["tests"],
-                             "status": result["status"], "feedback": " | ".join(q["feedback"]),
-                             "notes": " | ".join(result["notes"]),
-                             "file": str(path.relative_to(root))})
-            tmp = cached.with_suffix(".tmp")
-            tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(cached)  # atomic: an interrupted write never looks like a result
-            report.rows += rows
+            k, student, rows, seconds = done
+            results[k] = rows
             report.graded += 1
-            bar.update(student, time.monotonic() - t0)
+            bar.update(student, seconds)
     except KeyboardInterrupt:
+        # Stop at once: runs not started are cancelled, runs in progress are killed and not
+        # cached; every finished submission is already cached and goes into the tables below.
         report.interrupted = True
+        stopping.set()
+        for fut in futures:
+            fut.cancel()
+        _stop_running()
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
+        report.rows = [row for k in sorted(results) for row in results[k]]
         if report.rows:
             _write_tables(report.rows, out)
     return report
@@ -885,6 +992,8 @@ def _parser() -> argparse.ArgumentParser:
                                 description="casekit instructor tools (built on otter-grader).")
     p.add_argument("--exercises", help="folder of exercise masters (default notebooks/exercises)")
     p.add_argument("--dist", help="output folder (default dist/)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="otter runs at once for student/grade (default: one per CPU core)")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the exercise masters")
     s = sub.add_parser("student", help="student versions and autograder bundles for the masters")
@@ -909,15 +1018,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(m.relative_to(ROOT) if m.is_relative_to(ROOT) else m)
             return 0
         if args.command == "student":
-            failed = []
-            for m in find_masters(args.masters, args.exercises):
-                print(f"otter assign {m.name} ...", flush=True)
-                try:
-                    b = build_student(m, args.dist)
-                    print(f"  student version: {b.student}\n  autograder:      {b.autograder}")
-                except CasekitError as exc:
-                    failed.append(m.name)
-                    print(f"  FAILED: {exc}", file=sys.stderr)
+            masters = find_masters(args.masters, args.exercises)
+            print(f"otter assign on {len(masters)} master(s), {args.jobs or default_jobs()} at a time ...",
+                  flush=True)
+
+            def report(name, result):
+                if isinstance(result, CasekitError):
+                    print(f"{name}: FAILED: {result}", file=sys.stderr, flush=True)
+                else:
+                    print(f"{name}\n  student version: {result.student}\n"
+                          f"  autograder:      {result.autograder}", flush=True)
+
+            results = build_students(masters, args.dist, jobs=args.jobs, on_done=report)
+            failed = [n for n, r in results.items() if isinstance(r, CasekitError)]
             if failed:
                 print(f"casekit: {len(failed)} master(s) failed: {', '.join(failed)}", file=sys.stderr)
                 return 1
@@ -946,7 +1059,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "grade":
             report = grade(args.submissions, out=args.out, dist=args.dist, assignment=args.assignment,
                            exercises=args.exercises, timeout=args.timeout,
-                           progress=not args.no_progress)
+                           progress=not args.no_progress, jobs=args.jobs)
             print(report)
             if report.interrupted:
                 print("Interrupted. Run the same command again to resume: finished submissions are "

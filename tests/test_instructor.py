@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -22,8 +23,7 @@ from casekit import instructor
 from casekit.errors import CasekitError
 
 ROOT = Path(__file__).resolve().parent.parent
-EXERCISES = Path(os.environ.get("CASEKIT_TEST_EXERCISES", ROOT / "notebooks" / "exercises"))
-MASTERS = sorted(EXERCISES.glob("*.ipynb"))
+from conftest import EXERCISES, MASTERS  # noqa: E402  (the session's otter assign is in conftest)
 M00 = EXERCISES / "00_start_here_exercises.ipynb"
 
 
@@ -174,7 +174,7 @@ def test_interrupted_batch_resumes_without_regrading(tmp_path, monkeypatch):
                               for q, p in questions.items()}, "notes": [], "status": "graded"}
 
     monkeypatch.setattr(instructor, "_grade_one", fake_grade_one)
-    first = instructor.grade(subs, dist=dist, exercises=ex, progress=False)
+    first = instructor.grade(subs, dist=dist, exercises=ex, progress=False, jobs=1)
     assert first.interrupted and first.graded == 2 and calls == ["ann", "ben", "cat"]
     # what was finished is already in the tables
     assert (dist / "grades" / "99_demo_exercises_scores.csv").read_text(encoding="utf-8-sig").count("\n") == 3
@@ -189,6 +189,48 @@ def test_interrupted_batch_resumes_without_regrading(tmp_path, monkeypatch):
     (subs / "ann" / "99_demo_exercises.ipynb").write_text(json.dumps(_student()).replace("...", "2"))
     third = instructor.grade(subs, dist=dist, exercises=ex, progress=False)
     assert calls[-1] == "ann" and (third.graded, third.from_cache) == (1, 3)
+
+
+def _fake_result(questions):
+    return {"questions": {q: {"score": p, "possible": p, "passed": 1, "tests": 1, "feedback": []}
+                          for q, p in questions.items()}, "notes": [], "status": "graded"}
+
+
+def test_parallel_grading_gives_the_same_tables_in_file_order(tmp_path, monkeypatch):
+    ex, dist, subs = _fake_dist(tmp_path)
+
+    def fake_grade_one(sub, assignment, zip_path, handout, questions, timeout):
+        time.sleep(0.2 if sub.student == "ann" else 0.01)    # the first file finishes last
+        return _fake_result(questions)
+
+    monkeypatch.setattr(instructor, "_grade_one", fake_grade_one)
+    one = instructor.grade(subs, out=tmp_path / "g1", dist=dist, exercises=ex, progress=False, jobs=1)
+    two = instructor.grade(subs, out=tmp_path / "g2", dist=dist, exercises=ex, progress=False, jobs=2)
+    assert two.graded == one.graded == 4
+    assert two.rows == one.rows
+    assert list(dict.fromkeys(r["student"] for r in two.rows)) == ["ann", "ben", "cat", "dov"]
+    for name in ("grades_long.csv", "99_demo_exercises_scores.csv"):
+        assert (tmp_path / "g2" / name).read_bytes() == (tmp_path / "g1" / name).read_bytes()
+
+
+def test_parallel_interrupt_caches_only_finished_runs(tmp_path, monkeypatch):
+    ex, dist, subs = _fake_dist(tmp_path)
+    calls = []
+
+    def fake_grade_one(sub, assignment, zip_path, handout, questions, timeout):
+        calls.append(sub.student)
+        if sub.student == "ben" and calls.count("ben") == 1:
+            raise KeyboardInterrupt
+        time.sleep(0.3)    # still running when the interrupt arrives: its result must be dropped
+        return _fake_result(questions)
+
+    monkeypatch.setattr(instructor, "_grade_one", fake_grade_one)
+    first = instructor.grade(subs, dist=dist, exercises=ex, progress=False, jobs=2)
+    assert first.interrupted and first.graded == 0
+    assert not list((dist / "grades" / ".cache").glob("*.json")), "a run cut short was cached as a result"
+    second = instructor.grade(subs, dist=dist, exercises=ex, progress=False, jobs=2)
+    assert not second.interrupted and (second.graded, second.from_cache) == (4, 0)
+    assert second.scores() == {(s, "99_demo_exercises"): 3.0 for s in ["ann", "ben", "cat", "dov"]}
 
 
 def test_unreadable_and_empty_submissions_score_zero_with_a_note(tmp_path):
@@ -212,19 +254,6 @@ def test_unreadable_and_empty_submissions_score_zero_with_a_note(tmp_path):
 # ------------------------------------------------------------------------------------------
 # slow: otter assign on every master, otter run on a sample of the 00 master
 # ------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """otter assign on every master, once per session; failures kept to report per master."""
-    dist = tmp_path_factory.mktemp("dist")
-    results = {}
-    for master in MASTERS:
-        try:
-            results[master.name] = instructor.build_student(master, dist)
-        except CasekitError as exc:
-            results[master.name] = exc
-    return dist, results
-
 
 def _build_of(built, master):
     result = built[1][master.name]

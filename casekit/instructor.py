@@ -471,18 +471,22 @@ def _solution_cells(solutions: list[dict]) -> list[dict]:
     return cells
 
 
-def build_selfstudy(master: str | Path, dist: str | Path | None = None, rebuild: bool = True) -> Path:
+def build_selfstudy(master: str | Path, dist: str | Path | None = None, rebuild: bool = False) -> Path:
     """Render a master as a self-study notebook: otter's student version, with each solution
     below its exercise's check, under the heading "Solution · 参考答案", collapsed until clicked.
 
     Written to ``dist/selfstudy/<master name>.ipynb`` (the same file name, so the notebook's
-    ``grader.check`` cells keep working). The checks are the public tests.
+    ``grader.check`` cells keep working). The checks are the public tests. Reuses the ``otter
+    assign`` output of ``make student`` when the master has not changed since (``rebuild=True``
+    forces a fresh build).
     """
     master = Path(master).resolve()
     dist = Path(dist or DIST).resolve()
     build_dir = dist / "build" / master.stem
     stale = (dist / "autograder" / f"{master.stem}.master-sha256")
-    if rebuild or not stale.exists() or stale.read_text().strip() != _sha256(master.read_bytes()):
+    if (rebuild or not stale.exists() or stale.read_text().strip() != _sha256(master.read_bytes())
+            or not (build_dir / "student" / master.name).exists()
+            or not (build_dir / "autograder" / master.name).exists()):
         build_student(master, dist)
     student = json.loads((build_dir / "student" / master.name).read_text(encoding="utf-8"))
     solved = json.loads((build_dir / "autograder" / master.name).read_text(encoding="utf-8"))

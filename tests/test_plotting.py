@@ -53,3 +53,20 @@ def test_save_figure_bad_extension(tmp_path):
     with pytest.raises(casekit.CasekitError, match=".svg, .png or .pdf"):
         casekit.save(fig, tmp_path / "f.jpg")
     plt.close(fig)
+
+
+@pytest.mark.timeout(120)
+def test_notebook_shows_casekit_plots_as_svg_with_chinese_text_and_can_go_back_to_png():
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["import casekit\nfrom casekit import collaboration_diagrams as cd\ncasekit.set_language('zh')",
+             "cd.timeline()",
+             "casekit.plotting.inline_svg(False)\ncd.timeline()"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=100, kernel_name="python3").execute()
+    svg = [o["data"] for o in nb.cells[1].outputs if "data" in o]
+    assert svg and "image/svg+xml" in svg[0] and "image/png" not in svg[0]
+    assert "科达" in svg[0]["image/svg+xml"], "Chinese should stay text in the SVG, drawn by the browser"
+    png = [o["data"] for o in nb.cells[2].outputs if "data" in o]
+    assert png and "image/png" in png[0] and "image/svg+xml" not in png[0]

@@ -226,13 +226,22 @@ def build_students(masters: Iterable[str | Path], dist: str | Path | None = None
         except CasekitError as exc:
             return exc
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs()))
+    futures: dict = {}
+    try:
         futures = {pool.submit(one, m): m for m in masters}
         for fut in as_completed(futures):
             name = futures[fut].name
             results[name] = fut.result()
             if on_done:
                 on_done(name, results[name])
+    except KeyboardInterrupt:
+        for fut in futures:
+            fut.cancel()
+        _stop_running()     # the otter runs have their own process group: stop them here
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return {m.name: results[m.name] for m in masters}
 
 
@@ -1074,6 +1083,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CasekitError as exc:
         print(f"casekit: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ncasekit: interrupted; nothing half-built was kept. Run the same command again.",
+              file=sys.stderr)
+        return 130
     return 0
 
 

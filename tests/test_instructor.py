@@ -436,3 +436,15 @@ def test_selfstudy_puts_a_collapsed_solution_below_each_exercise(built):
     import nbformat
 
     nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
+
+
+def test_interrupted_student_build_stops_and_says_so(tmp_path, monkeypatch, capsys):
+    ex, dist, _ = _fake_dist(tmp_path)
+
+    def interrupted(master, dist=None, timeout=900):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(instructor, "build_student", interrupted)
+    code = instructor.main(["--exercises", str(ex), "--dist", str(tmp_path / "out"), "student", "--jobs", "2"])
+    assert code == 130
+    assert "interrupted" in capsys.readouterr().err

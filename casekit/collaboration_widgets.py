@@ -29,6 +29,11 @@ from .i18n import get_language, on_language_change, t
 __all__ = ["StageExplorer", "EvidenceBrowser", "alternative_from_settings", "explore"]
 
 
+def _wrap() -> W.Layout:
+    """A row of controls that wraps onto the next line instead of running off a narrow screen."""
+    return W.Layout(flex_flow="row wrap", align_items="center")
+
+
 def alternative_from_settings(actual: co.Case, *, stages: list[dict] | None = None, order: tuple[int, ...] | None = None,
                               boundaries: dict[int, int] | None = None, business_model: str | None = None,
                               collaboration_mode: str | None = None, resource_constraint: str | None = None) -> co.Case:
@@ -162,7 +167,9 @@ class StageExplorer:
             for w in ctl.values():
                 w.observe(self._update, "value")
             self.stage_controls[i] = ctl
-            rows.append(W.HBox([W.HTML(f"<b>{s.name}</b>", layout=W.Layout(width="170px")), *ctl.values()]))
+            # wrap rather than cut off on a narrow screen or a 1280-px projector
+            rows.append(W.HBox([W.HTML(f"<b>{s.name}</b>", layout=W.Layout(width="170px")), *ctl.values()],
+                               layout=_wrap()))
         self.stage_box.children = rows
         self.boundaries = {}
         for k in range(1, n):
@@ -252,7 +259,7 @@ class StageExplorer:
             with self.diagram:
                 display(show(self.graph))
         self.widget.children = [
-            W.HBox([self.firm, self.reset_button]), W.HBox([self.business_model, self.mode, self.resources, self.order]),
+            W.HBox([self.firm, self.reset_button]), W.HBox([self.business_model, self.mode, self.resources, self.order], layout=_wrap()),
             self.stage_box, self.boundary_box, self.summary, self.findings_html, self.diagram]
 
     def reset(self):

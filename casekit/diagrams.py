@@ -86,6 +86,22 @@ class DotSource:
         return f"{INSTALL_HINT}\n\n{self.source}"
 
 
+# The widest drawing that fits a JupyterLab notebook on a 1280-px screen or projector (inches; dot
+# scales a larger drawing down to it, keeping proportions, and leaves a smaller one alone).
+SCREEN_SIZE = "11.5,40"
+
+
+def _fit_width(graph: graphviz.Digraph | graphviz.Graph) -> graphviz.Digraph | graphviz.Graph:
+    """A copy of ``graph`` that dot scales down to the notebook's width if it is wider. JupyterLab
+    shows SVG output as an image at its own size, so a wide diagram would otherwise run off the
+    side of the screen. Saved files keep the full size."""
+    if "size" in graph.graph_attr:
+        return graph
+    fitted = graph.copy()
+    fitted.graph_attr["size"] = SCREEN_SIZE
+    return fitted
+
+
 def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:
     """What a notebook cell should display for ``graph``, whatever this machine has."""
     if not isinstance(graph, (graphviz.Digraph, graphviz.Graph)):
@@ -98,7 +114,7 @@ def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:
         try:
             from IPython.display import SVG
 
-            return SVG(graph.pipe(format="svg"))
+            return SVG(_fit_width(graph).pipe(format="svg"))
         except graphviz.ExecutableNotFound:
             mode = "wasm" if _has_wasm_widget() else "source"
         except graphviz.CalledProcessError as exc:  # a malformed graph: show what we can

@@ -25,6 +25,27 @@ def test_svg_when_dot_present():
     assert "<svg" in svg and "研发" in svg and "WenQuanYi" in svg
 
 
+@needs_dot
+def test_wide_diagram_is_scaled_to_the_notebook_width_and_saved_full_size(tmp_path):
+    import re
+
+    wide = diagrams.digraph("wide", rankdir="LR")
+    for i in range(40):
+        wide.node(f"n{i}", f"研发营销协同 {i}")
+        if i:
+            wide.edge(f"n{i - 1}", f"n{i}")
+    def width_pt(svg):
+        return float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
+    shown = diagrams.show(wide)
+    shown_svg = shown.data if hasattr(shown, "data") else shown._repr_svg_()
+    assert width_pt(shown_svg) <= 11.5 * 72 + 1
+    saved = diagrams.save(wide, tmp_path / "wide.svg").read_text(encoding="utf-8")
+    assert width_pt(saved) > 3 * 11.5 * 72, "files for slides keep the diagram's full size"
+    small = diagrams.show(_graph())
+    small_svg = small.data if hasattr(small, "data") else small._repr_svg_()
+    assert width_pt(small_svg) == width_pt(diagrams.save(_graph(), tmp_path / "s.svg").read_text(encoding="utf-8"))
+
+
 def test_wasm_widget_without_dot(monkeypatch):
     monkeypatch.setattr(diagrams, "has_dot", lambda: False)
     out = diagrams.show(_graph())

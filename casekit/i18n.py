@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import inspect
 import weakref
 from typing import Any, Callable
 
@@ -64,8 +65,7 @@ def on_language_change(callback: Callable[[str], None]) -> Callable[[str], None]
 
     A bound method (``self._relabel``) is held weakly: registering does not keep its object alive.
     """
-    _callbacks.append(weakref.WeakMethod(callback) if hasattr(callback, "__self__")
-                      and hasattr(callback, "__func__") else callback)
+    _callbacks.append(weakref.WeakMethod(callback) if inspect.ismethod(callback) else callback)
     return callback
 
 

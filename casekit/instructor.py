@@ -621,7 +621,6 @@ class _Progress:
         self.stream = stream or sys.stderr
         self.start = time.monotonic()
         self.graded_time, self.graded = 0.0, 0
-        self.cached_left = 0
         self.jobs = 1
 
     @staticmethod
@@ -919,27 +918,9 @@ def grade(submissions: str | Path, out: str | Path | None = None, dist: str | Pa
 
     results: dict[int, list[dict]] = {}   # by position in ``files``, so the tables keep file order
     work = []
-    for k, path in enumerate(files):
-        sub = _read_submission(path, root)
-        name = _assignment_of(sub, list(masters), assignment)
-        if name is None:
-            results[k] = [{"student": sub.student, "assignment": "(unknown)", "question": "", "score": 0.0,
-                           "possible": 0.0, "tests_passed": 0, "tests": 0, "status": "unknown_exercise",
-                           "feedback": "", "file": str(path.relative_to(root)),
-                           "notes": "could not tell which exercise this is; rerun with --assignment · "
-                                    "无法判断是哪一份练习，请用 --assignment 指定"}]
-            bar.update(sub.student)
-            continue
-        zip_path, handout, questions, master_sha = prepare(name)
-        key = _sha256(sub.data + master_sha.encode() + CACHE_VERSION.encode()
-                      + str(path.relative_to(root)).encode())
-        cached = cache / f"{key}.json"
-        if cached.exists():
-            results[k] = json.loads(cached.read_text(encoding="utf-8"))
-            report.from_cache += 1
-            bar.update(sub.student)
-            continue
-        work.append((k, path, sub, name, cached))
+    stopping = threading.Event()
+    pool = None
+    futures = []
 
     def one(item):
         k, path, sub, name, cached = item
@@ -961,15 +942,35 @@ def grade(submissions: str | Path, out: str | Path | None = None, dist: str | Pa
         tmp.replace(cached)  # atomic: an interrupted write never looks like a result
         return k, student, rows, time.monotonic() - t0
 
-    jobs = max(1, min(jobs or default_jobs(), len(work) or 1))
-    bar.jobs = jobs
-    stopping = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = []
     try:
+        for k, path in enumerate(files):
+            sub = _read_submission(path, root)
+            name = _assignment_of(sub, list(masters), assignment)
+            if name is None:
+                results[k] = [{"student": sub.student, "assignment": "(unknown)", "question": "", "score": 0.0,
+                               "possible": 0.0, "tests_passed": 0, "tests": 0, "status": "unknown_exercise",
+                               "feedback": "", "file": str(path.relative_to(root)),
+                               "notes": "could not tell which exercise this is; rerun with --assignment · "
+                                        "无法判断是哪一份练习，请用 --assignment 指定"}]
+                bar.update(sub.student)
+                continue
+            zip_path, handout, questions, master_sha = prepare(name)
+            key = _sha256(sub.data + master_sha.encode() + CACHE_VERSION.encode()
+                          + str(path.relative_to(root)).encode())
+            cached = cache / f"{key}.json"
+            if cached.exists():
+                results[k] = json.loads(cached.read_text(encoding="utf-8"))
+                report.from_cache += 1
+                bar.update(sub.student)
+                continue
+            work.append((k, path, sub, name, cached))
+
+        jobs = max(1, min(jobs or default_jobs(), len(work) or 1))
+        bar.jobs = jobs
         if jobs == 1:   # in this thread: a Ctrl-C lands in the run itself, which _otter stops
             finished = (one(item) for item in work)
         else:
+            pool = ThreadPoolExecutor(max_workers=jobs)
             futures = [pool.submit(one, item) for item in work]
             finished = (fut.result() for fut in as_completed(futures))
         for done in finished:
@@ -988,7 +989,8 @@ def grade(submissions: str | Path, out: str | Path | None = None, dist: str | Pa
             fut.cancel()
         _stop_running()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
         report.rows = [row for k in sorted(results) for row in results[k]]
         if report.rows:

@@ -1,0 +1,335 @@
+"""Student versions and autograder bundles: ``otter assign``, then proof, then hand-out.
+
+For each master: otter assign writes the student version and the bundle of tests; casekit then
+runs the master's own solutions through the sandboxed grading path (every autograded question
+must get full marks) and a blank submission (every question must get nothing, so format checks
+carry no points), scans the student version for leaks with the master's answer values, swaps
+otter's check cells for casekit's bilingual format checks, and writes a manifest with keyed
+hashes of the bundle (see :mod:`casekit.instructor.integrity`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import CasekitError
+from . import integrity
+from . import sandbox as sb
+from .evaluate import evaluate_cells
+from .leaks import scan_for_leaks
+from .masters import DIST, MasterInfo, has_tag, parse_master, sha256, source
+
+__all__ = ["Build", "build_student", "build_students", "default_jobs", "load_manifest",
+           "extract_tests", "MANIFEST_VERSION", "CHECKER_INIT"]
+
+MANIFEST_VERSION = 2
+CHECKER_INIT = ("# casekit's checks: they test the form of your answers; correctness is checked when "
+                "your work is graded.\n# 本单元格加载格式检查：只检查答案的形式，对错在评分时判定。\n"
+                "import casekit.exercises\ngrader = casekit.exercises.Checker({name!r})")
+
+_running: set[subprocess.Popen] = set()
+_lock = threading.Lock()
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_running() -> None:
+    with _lock:
+        for proc in list(_running):
+            _kill(proc)
+    sb.stop_all()
+
+
+def otter(*args: str, cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+    """Run the otter command line of this Python environment in its own process group (a
+    timeout or Ctrl-C stops the run and the kernel it started). Only instructor files go here."""
+    cmd = [sys.executable, "-m", "otter", *args]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    with _lock:
+        _running.add(proc)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        _kill(proc)
+        proc.communicate()
+        raise
+    finally:
+        with _lock:
+            _running.discard(proc)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+@dataclass
+class Build:
+    """What ``build_student`` produced for one master."""
+    master: Path
+    student: Path          # the notebook to hand out
+    autograder: Path       # the bundle of tests (otter's zip)
+    build_dir: Path        # otter assign's full output (student/ and autograder/)
+    master_sha256: str
+    manifest: Path | None = None
+
+    def __repr__(self) -> str:
+        return (f"Build({self.master.name})\n  student:    {self.student}\n"
+                f"  autograder: {self.autograder}")
+
+
+def _assign_hint(log: str) -> str:
+    if "Expected nothing" in log and "Got:" in log:
+        return ("\nHint: a test cell ends in a bare expression. otter compares what it prints with "
+                "the cell's stored output, and masters are stored without outputs, so write the test "
+                "as `assert <expression>` instead.")
+    return ""
+
+
+def extract_tests(zip_path: Path, into: Path) -> Path:
+    """The bundle's ``tests/*.py`` into ``into`` (world-readable, for the sandbox's uid)."""
+    into.mkdir(parents=True, exist_ok=True)
+    os.chmod(into, 0o755)
+    with zipfile.ZipFile(zip_path) as zf:
+        for name in zf.namelist():
+            if re.fullmatch(r"tests/[\w.-]+\.py", name):
+                target = into / Path(name).name
+                target.write_bytes(zf.read(name))
+                os.chmod(target, 0o644)
+    return into
+
+
+def _handout_answer_cells(student: dict) -> dict[str, dict]:
+    """Answer cells of the handout by cell id: which question they belong to, their text."""
+    cells = student.get("cells", [])
+    out: dict[str, dict] = {}
+    pending: list[str] = []
+    manual_k = 0
+    in_manual = False
+    for cell in cells:
+        src = source(cell)
+        if cell.get("cell_type") == "markdown" and "<!-- BEGIN QUESTION -->" in src:
+            in_manual, manual_k = True, manual_k + 1
+        if has_tag(cell, "otter_answer_cell") and cell.get("id"):
+            out[cell["id"]] = {"question": None, "manual_index": manual_k if in_manual else None,
+                               "source": src, "cell_type": cell.get("cell_type")}
+            pending.append(cell["id"])
+        m = re.match(r"\s*grader\.check\(\s*['\"]([\w-]+)['\"]", src)
+        if m:
+            for cid in pending:
+                out[cid]["question"] = m.group(1)
+            pending = []
+        if cell.get("cell_type") == "markdown" and "<!-- END QUESTION -->" in src:
+            in_manual = False
+            pending = []
+    return out
+
+
+def _checker_cells(nb: dict, name: str) -> dict:
+    """Replace otter's initialising cell by casekit's bilingual checker (same ``grader`` name,
+    same ``grader.check("q")`` cells)."""
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "otter.Notebook(" in source(cell):
+            cell["source"] = CHECKER_INIT.format(name=f"{name}.ipynb")
+            break
+    for cell in nb.get("cells", []):
+        src = source(cell)
+        if cell.get("cell_type") == "markdown" and src.lstrip().startswith("## Submission"):
+            cell["source"] = ("## Submission · 提交\n\nSave the notebook (Ctrl-S / ⌘-S), then run the cell "
+                              "below: it runs your notebook's checks and writes a zip file to hand in, "
+                              "as your instructor asks. Keep the file name.\n\n保存笔记本（Ctrl-S / ⌘-S），"
+                              "再运行下面的单元格：它会运行检查并生成一个 zip 文件，按教师要求提交。请不要改文件名。")
+        if cell.get("cell_type") == "markdown" and src.strip() == "_Type your answer here, replacing this text._":
+            cell["source"] = "_在此写下你的回答（替换本行）。 · Type your answer here, replacing this text._"
+    return nb
+
+
+def load_manifest(dist: Path, name: str) -> dict:
+    """The manifest of a built master, checked against its keyed hash; the bundle's hash too."""
+    dist = Path(dist)
+    path = dist / "autograder" / f"{name}.manifest.json"
+    zip_path = dist / "autograder" / f"{name}.zip"
+    if not path.exists() or not zip_path.exists():
+        raise FileNotFoundError(path)
+    key = integrity.key_for(dist)
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+        body, tag = man["body"], man["mac"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CasekitError(f"The manifest {path} is unreadable. Rebuild it: python -m casekit.instructor "
+                           f"student {name[:2]}") from exc
+    if not integrity.verify(tag, integrity.mac(key, integrity.canonical(body))):
+        raise CasekitError(f"The manifest {path.name} was changed after it was built (its keyed hash no "
+                           f"longer matches). Grading stopped; nothing was graded with it. Rebuild it: "
+                           f"python -m casekit.instructor student {name[:2]}")
+    if not integrity.verify(body.get("bundle_mac", ""), integrity.mac_file(key, zip_path)):
+        raise CasekitError(f"The autograder bundle {zip_path.name} was changed after it was built (its "
+                           f"keyed hash no longer matches). Grading stopped; nothing was graded with it. "
+                           f"Rebuild it: python -m casekit.instructor student {name[:2]}")
+    return body
+
+
+def _prove(info: MasterInfo, tests_dir: Path, sandbox: bool) -> tuple[dict, dict]:
+    """The master's solutions through the grading path (full marks), and a blank (nothing)."""
+    limits = sb.Limits(wall_seconds=300)
+    full = evaluate_cells(info.run_cells, info.answer_names, info.setup, tests_dir,
+                          limits=limits, sandbox=sandbox)
+    problems = []
+    if full.status != "graded" or full.errors:
+        problems.append("its own cells fail in the grader: " + "; ".join(
+            full.notes + [f"cell {e['cell'] + 1 if e['cell'] is not None else '?'}: {e['error']}: {e['message']}"
+                          for e in full.errors]))
+    for q in info.questions:
+        if q.manual:
+            continue
+        got = full.questions.get(q.name)
+        if got is None:
+            problems.append(f"{q.name} has no tests in the bundle (write at least one hidden test)")
+            continue
+        if got["score"] + 1e-9 < got["possible"] or got["possible"] <= 0:
+            failed = [c["name"] + (f" ({c['detail']})" if c.get("detail") else "")
+                      for c in got["cases"] if not c["passed"]]
+            problems.append(f"{q.name}: the solutions get {got['score']:g}/{got['possible']:g} "
+                            f"through the grader (failing: {'; '.join(failed)[:400]})")
+        if not any(c["hidden"] for c in got["cases"]):
+            problems.append(f"{q.name} has no hidden test: correctness must live in hidden tests")
+        for c in got["cases"]:
+            if not c["hidden"] and c["points"] > 0:
+                problems.append(f"{q.name}: a public (format) test carries {c['points']:g} points; "
+                                "give it `points: 0` in its TEST CONFIG")
+    blank = evaluate_cells([], info.answer_names, info.setup, tests_dir, limits=limits,
+                           sandbox=sandbox, preset_answers={n: {"data": {"$": "ellipsis"}}
+                                                            for n in info.answer_names})
+    for qname, got in blank.questions.items():
+        if got["score"] > 0:
+            problems.append(f"{qname}: a blank submission would get {got['score']:g} points; a test "
+                            "passes without an answer")
+    if problems:
+        raise CasekitError(f"{info.path.name} is not ready to grade:\n" + "\n".join(f"  - {p}" for p in problems))
+    possible = {q: float(v["possible"]) for q, v in full.questions.items()}
+    return full.answers, possible
+
+
+def build_student(master: str | Path, dist: str | Path | None = None, timeout: float = 900,
+                  sandbox: bool = True) -> Build:
+    """Build, prove and scan one master; write the hand-out and the instructor's bundle.
+
+    Writes ``dist/student/<name>.ipynb`` (hand this out), ``dist/autograder/<name>.zip`` (otter's
+    bundle) and ``dist/autograder/<name>.manifest.json`` (setup, answer names, points, keyed
+    hashes). Refuses, writing nothing to ``dist/student``, when the solutions do not get full
+    marks through the sandboxed grader, a blank gets any, or the student version leaks.
+    """
+    master = Path(master).resolve()
+    if not master.exists():
+        raise CasekitError(f"The exercise master {master} does not exist.")
+    if sandbox and not sb.probe().ok:
+        raise CasekitError(sb.probe().reason)
+    dist = Path(dist or DIST).resolve()
+    build_dir = dist / "build" / master.stem
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    res = otter("assign", str(master), str(build_dir), cwd=master.parent, timeout=timeout)
+    log = res.stdout + res.stderr
+    student_nb = build_dir / "student" / master.name
+    zips = sorted((build_dir / "autograder").glob("*.zip"))
+    if res.returncode != 0 or not student_nb.exists() or not zips:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        tail = "\n".join(log.strip().splitlines()[-25:])
+        raise CasekitError(f"otter assign failed on {master.name} (its solutions must pass its own "
+                           f"tests). The end of otter's report:\n{tail}{_assign_hint(log)}")
+    info = parse_master(master)
+    with tempfile.TemporaryDirectory(prefix="casekit-build-") as tmp:
+        tests_dir = extract_tests(zips[-1], Path(tmp) / "tests")
+        os.chmod(tmp, 0o755)
+        answers, possible = _prove(info, tests_dir, sandbox)
+    from .plaindata import Unsupported, decode
+
+    values = {}
+    for n, a in answers.items():
+        try:
+            values[n] = decode(a["data"]) if "data" in a else None
+        except Unsupported:
+            values[n] = None
+    leaks = scan_for_leaks(master, student_nb, values, {q.name: q.answer_names for q in info.questions})
+    if leaks:
+        shutil.rmtree(build_dir / "student", ignore_errors=True)
+        raise CasekitError(f"The student version of {master.name} would leak {len(leaks)} item(s); "
+                           "nothing was written to dist/student. Fix the master (solutions inside "
+                           "# BEGIN SOLUTION / # END SOLUTION, correctness only in hidden tests, no "
+                           "answer in any message):\n" + "\n".join(f"  - {leak}" for leak in leaks))
+    handout = _checker_cells(json.loads(student_nb.read_text(encoding="utf-8")), master.stem)
+    out_student = dist / "student" / master.name
+    out_zip = dist / "autograder" / f"{master.stem}.zip"
+    out_student.parent.mkdir(parents=True, exist_ok=True)
+    out_zip.parent.mkdir(parents=True, exist_ok=True)
+    out_student.write_text(json.dumps(handout, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    shutil.copy2(zips[-1], out_zip)
+    key = integrity.key_for(dist)
+    questions = []
+    for q in info.questions:
+        questions.append({"name": q.name, "manual": q.manual, "answer_names": q.answer_names,
+                          "points": q.points if q.manual else possible.get(q.name, q.points)})
+    body = {"version": MANIFEST_VERSION, "name": master.stem, "master_sha256": info.sha256,
+            "bundle_mac": integrity.mac_file(key, out_zip), "setup": info.setup,
+            "answer_names": info.answer_names, "questions": questions,
+            "answer_cells": _handout_answer_cells(handout), "master_answers": answers}
+    manifest = out_zip.with_suffix(".manifest.json")
+    manifest.write_text(json.dumps({"body": body, "mac": integrity.mac(key, integrity.canonical(body))},
+                                   ensure_ascii=False), encoding="utf-8")
+    os.chmod(manifest, 0o600)
+    stamp = out_zip.with_suffix(".master-sha256")
+    stamp.write_text(info.sha256 + "\n")
+    return Build(master, out_student, out_zip, build_dir, info.sha256, manifest)
+
+
+def default_jobs() -> int:
+    """How many runs at once: one per CPU core."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def build_students(masters: Iterable[str | Path], dist: str | Path | None = None,
+                   jobs: int | None = None, timeout: float = 900, on_done=None,
+                   sandbox: bool = True) -> dict[str, Build | CasekitError]:
+    """:func:`build_student` for several masters, ``jobs`` at a time; one failing master never
+    stops the others. Returns ``{master file name: Build or the CasekitError that explains}``."""
+    masters = [Path(m) for m in masters]
+    results: dict[str, Build | CasekitError] = {}
+
+    def one(master: Path):
+        try:
+            return build_student(master, dist, timeout=timeout, sandbox=sandbox)
+        except CasekitError as exc:
+            return exc
+
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs()))
+    futures: dict = {}
+    try:
+        futures = {pool.submit(one, m): m for m in masters}
+        for fut in as_completed(futures):
+            name = futures[fut].name
+            results[name] = fut.result()
+            if on_done:
+                on_done(name, results[name])
+    except KeyboardInterrupt:
+        for fut in futures:
+            fut.cancel()
+        stop_running()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return {m.name: results[m.name] for m in masters}

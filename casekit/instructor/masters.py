@@ -1,0 +1,192 @@
+"""Finding exercise masters and reading their structure (otter-grader's assign format).
+
+A master's *setup* is its code cells before the first question (imports, data loads): the hidden
+tests see the names these define, run fresh from the master, never from a student's cells. Its
+*answer names* are the names its solution cells assign; only these leave a student's run.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from ..errors import CasekitError
+
+__all__ = ["ROOT", "EXERCISES", "DIST", "Question", "MasterInfo", "exercise_masters", "find_masters",
+           "parse_master", "source", "has_tag", "answer_names_of", "is_boilerplate"]
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXERCISES = ROOT / "notebooks" / "exercises"
+DIST = ROOT / "dist"
+
+_RAW_BLOCK = re.compile(r"^\s*#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
+CONFIG = re.compile(r'^\s*"""\s*#\s*BEGIN TEST CONFIG(.*?)"""\s*#\s*END TEST CONFIG\s*\n?', re.S)
+
+
+def source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def has_tag(cell: dict, tag: str) -> bool:
+    tags = (cell.get("metadata") or {}).get("tags") or []
+    return isinstance(tags, list) and tag in tags
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def exercise_masters(exercises: str | Path | None = None) -> list[Path]:
+    """Every exercise master (``notebooks/exercises/*.ipynb``), in teaching order."""
+    folder = Path(exercises) if exercises else EXERCISES
+    if not folder.is_dir():
+        raise CasekitError(f"The exercise folder {folder} does not exist. Run this from the casekit "
+                           "repository, or pass --exercises with the folder that holds the masters.")
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def find_masters(selectors: Sequence[str] = (), exercises: str | Path | None = None) -> list[Path]:
+    """The masters named by ``selectors`` (a number such as ``"02"``, a part of the name such as
+    ``"keda"``, or a path); every master when ``selectors`` is empty."""
+    masters = exercise_masters(exercises)
+    if not selectors:
+        if not masters:
+            raise CasekitError(f"No exercise masters (*.ipynb) in {exercises or EXERCISES}.")
+        return masters
+    chosen: list[Path] = []
+    for sel in selectors:
+        path = Path(sel)
+        if path.suffix == ".ipynb" and path.exists():
+            hits = [path.resolve()]
+        else:
+            hits = [m for m in masters if m.stem.startswith(sel) or sel.lower() in m.stem.lower()]
+        if not hits:
+            names = ", ".join(m.stem for m in masters) or "(none)"
+            raise CasekitError(f"No exercise master matches {sel!r}. Give its number (e.g. '00') or "
+                               f"part of its name. Masters found: {names}.")
+        chosen += [h for h in hits if h not in chosen]
+    return chosen
+
+
+@dataclass
+class Question:
+    name: str
+    points: float
+    manual: bool = False
+    answer_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MasterInfo:
+    path: Path
+    name: str
+    sha256: str
+    setup: list[str]
+    questions: list[Question]
+    run_cells: list[tuple[int, str]]      # the master's own code cells outside test blocks
+
+    @property
+    def answer_names(self) -> list[str]:
+        return list(dict.fromkeys(n for q in self.questions for n in q.answer_names))
+
+
+def _targets(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [n for elt in node.elts for n in _targets(elt)]
+    if isinstance(node, ast.Starred):
+        return _targets(node.value)
+    if isinstance(node, (ast.Subscript, ast.Attribute)):
+        return _targets(node.value)
+    return []
+
+
+def answer_names_of(code: str) -> list[str]:
+    """Names a solution cell assigns at top level (``x = …``, ``x[k] = …``, ``a, b = …``)."""
+    code = "\n".join(ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!")))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names: list[str] = []
+
+    def walk(stmts):
+        for st in stmts:
+            if isinstance(st, ast.Assign):
+                for t in st.targets:
+                    names.extend(_targets(t))
+            elif isinstance(st, (ast.AugAssign, ast.AnnAssign)):
+                names.extend(_targets(st.target))
+            elif isinstance(st, (ast.For, ast.While, ast.If, ast.With, ast.Try)):
+                for part in ("body", "orelse", "finalbody"):
+                    walk(getattr(st, part, []) or [])
+                for h in getattr(st, "handlers", []) or []:
+                    walk(h.body)
+    walk(tree.body)
+    return list(dict.fromkeys(names))
+
+
+def parse_master(path: str | Path) -> MasterInfo:
+    """Read a master's setup cells, questions (points, manual) and answer names."""
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        nb = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CasekitError(f"The master {path.name} is not a readable notebook ({exc}).") from exc
+    setup: list[str] = []
+    questions: list[Question] = []
+    run_cells: list[tuple[int, str]] = []
+    stack: list[str] = []
+    current: Question | None = None
+    seen_question = False
+    for k, cell in enumerate(nb.get("cells", [])):
+        src = source(cell)
+        first = src.strip().splitlines()[0] if src.strip() else ""
+        if cell.get("cell_type") == "raw":
+            m = _RAW_BLOCK.match(first)
+            if m:
+                begin, block = m.group(1).upper() == "BEGIN", m.group(2).upper()
+                if block == "QUESTION" and begin:
+                    try:
+                        conf = yaml.safe_load(src.split("\n", 1)[1]) or {}
+                    except (yaml.YAMLError, IndexError):
+                        conf = {}
+                    if not isinstance(conf, dict) or not conf.get("name"):
+                        raise CasekitError(f"{path.name}, cell {k + 1}: a BEGIN QUESTION cell needs a name.")
+                    current = Question(str(conf["name"]), float(conf.get("points") or 0),
+                                       bool(conf.get("manual")))
+                    questions.append(current)
+                    seen_question = True
+                if begin:
+                    stack.append(block)
+                elif stack:
+                    stack.pop()
+            continue
+        if cell.get("cell_type") != "code":
+            continue
+        if "TESTS" in stack:
+            continue
+        if not seen_question:
+            setup.append(src)
+        run_cells.append((k, src))
+        if "SOLUTION" in stack and current is not None:
+            current.answer_names += [n for n in answer_names_of(src) if n not in current.answer_names]
+    return MasterInfo(path, path.stem, sha256(raw), setup, questions, run_cells)
+
+
+_BOILERPLATE = re.compile(r"^\s*(grader\.(check|check_all|export)\(|#\s*Save your notebook first)")
+
+
+def is_boilerplate(src: str) -> bool:
+    """otter's (or casekit's) own cells in a handout: initialising the checker, checks, export.
+    A submission's run skips them: they are not the student's answers."""
+    return bool(_BOILERPLATE.match(src)) or "otter.Notebook(" in src or "casekit.exercises.Checker(" in src

@@ -1,6 +1,12 @@
 """Teaching notes: one Chinese and one English file per unit, to the CMCC 案例使用说明 standard.
 
-The structural tests run over all four units. The fidelity tests pin the readings a source check found
+The structural tests run over all four units. The layout they expect: `teaching-notes/<unit>.zh.md` and
+`<unit>.en.md`; level-2 headings (`## `) that contain, in this order, 教学目的与用途 / Teaching purpose and use,
+启发思考题 / Discussion questions, 分析思路 / Analysis path, 理论依据与分析 / Theory and analysis, 背景信息 /
+Background, 关键要点 / Key points, 建议课堂计划 / Suggested class plan, 后续进展 / Epilogue, then the kept Harvard
+items 练习解析 / Exercise analysis and 常见难点 / Common difficulties; each discussion question a level-3 heading
+(`### `) followed by 参考答案 / Suggested answer; the class plan a table whose rows start `| 0–10 |` and run
+without gaps to 90, with a board plan (板书). The fidelity tests pin the readings a source check found
 in the old notes (issue 13): each fails on the old wording and passes only when the note says what the
 source says, or labels the kit's own reading as such.
 """
@@ -118,7 +124,11 @@ def test_english_is_of_comparable_length(unit):
 
 
 @pytest.mark.parametrize("unit", UNITS)
-@pytest.mark.parametrize("lang,key,answer", [("zh", "启发思考题", "参考答案"), ("en", "discussion questions", "suggested answer")])
+@pytest.mark.parametrize(
+    "lang,key,answer",
+    [("zh", "启发思考题", "参考答案"), ("en", "discussion questions", "suggested answer")],
+    ids=["zh", "en"],
+)
 def test_discussion_questions_have_answers(unit, lang, key, answer):
     body = section(read(unit, lang), key)
     questions = re.split(r"^### +", body, flags=re.M)[1:]
@@ -128,7 +138,7 @@ def test_discussion_questions_have_answers(unit, lang, key, answer):
 
 
 @pytest.mark.parametrize("unit", UNITS)
-@pytest.mark.parametrize("lang,key", [("zh", "建议课堂计划"), ("en", "suggested class plan")])
+@pytest.mark.parametrize("lang,key", [("zh", "建议课堂计划"), ("en", "suggested class plan")], ids=["zh", "en"])
 def test_class_plan_adds_up_to_90_minutes(unit, lang, key):
     body = section(read(unit, lang), key)
     slots = [(int(a), int(b)) for a, b in MINUTES.findall(body)]

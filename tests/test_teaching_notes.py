@@ -1,0 +1,231 @@
+"""Teaching notes: one Chinese and one English file per unit, to the CMCC 案例使用说明 standard.
+
+The structural tests run over all four units. The layout they expect: `teaching-notes/<unit>.zh.md` and
+`<unit>.en.md`; level-2 headings (`## `) that contain, in this order, 教学目的与用途 / Teaching purpose and use,
+启发思考题 / Discussion questions, 分析思路 / Analysis path, 理论依据与分析 / Theory and analysis, 背景信息 /
+Background, 关键要点 / Key points, 建议课堂计划 / Suggested class plan, 后续进展 / Epilogue, then the kept Harvard
+items 练习解析 / Exercise analysis and 常见难点 / Common difficulties; each discussion question a level-3 heading
+(`### `) followed by 参考答案 / Suggested answer; the class plan a table whose rows start `| 0–10 |` and run
+without gaps to 90, with a board plan (板书). The fidelity tests pin the readings a source check found
+in the old notes (issue 13): each fails on the old wording and passes only when the note says what the
+source says, or labels the kit's own reading as such.
+"""
+import re
+from pathlib import Path
+
+import pytest
+
+NOTES = Path(__file__).resolve().parent.parent / "teaching-notes"
+UNITS = [
+    "unit0_srdi_landscape",
+    "unit1_keda_zhongtu",
+    "unit2_qingdao_six_paths",
+    "unit3_in_firm_cluster_costs",
+]
+
+# The CMCC sections, in order, as (Chinese key phrase, English key phrase).
+CMCC = [
+    ("教学目的与用途", "teaching purpose and use"),
+    ("启发思考题", "discussion questions"),
+    ("分析思路", "analysis path"),
+    ("理论依据与分析", "theory and analysis"),
+    ("背景信息", "background"),
+    ("关键要点", "key points"),
+    ("建议课堂计划", "suggested class plan"),
+    ("后续进展", "epilogue"),
+]
+# Harvard items kept after the CMCC sections.
+HARVARD = [("练习解析", "exercise analysis"), ("常见难点", "common difficulties")]
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+WORD = re.compile(r"[A-Za-z]+")
+CITATION = re.compile(r"\b00[0-4] ?(§|Table|Figure|表|图)")
+MINUTES = re.compile(r"^\|\s*(\d+)\s*[–-]\s*(\d+)\s*\|", re.M)
+
+
+def read(unit, lang):
+    path = NOTES / f"{unit}.{lang}.md"
+    assert path.is_file(), f"missing teaching note {path.name}"
+    return path.read_text(encoding="utf-8")
+
+
+def sections(text):
+    """(heading, body) for each level-2 heading, in order."""
+    parts = re.split(r"^## +(.+)$", text, flags=re.M)
+    return [(parts[i].strip(), parts[i + 1]) for i in range(1, len(parts), 2)]
+
+
+def section(text, key):
+    found = [body for head, body in sections(text) if key in head.lower()]
+    assert found, f"no section whose heading contains {key!r}"
+    return found[0]
+
+
+def paragraphs(text):
+    """Blocks of text between blank lines, headings dropped, line breaks joined (no space for Chinese)."""
+    blocks = []
+    for block in re.split(r"\n\s*\n|\n(?=\s*(?:- |\d+\. |\|))", text):
+        lines = [line.strip() for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        joined = ""
+        for line in lines:
+            sep = "" if not joined or (CJK.match(joined[-1]) or CJK.match(line[0])) else " "
+            joined += sep + line
+        if joined:
+            blocks.append(joined)
+    return blocks
+
+
+def cmcc_positions(text, lang):
+    heads = [h.lower() for h, _ in sections(text)]
+    keys = [zh if lang == "zh" else en for zh, en in CMCC + HARVARD]
+    positions = []
+    for key in keys:
+        hits = [i for i, h in enumerate(heads) if key in h]
+        assert hits, f"{lang}: no section heading contains {key!r}; headings are {heads}"
+        positions.append(hits[0])
+    return positions
+
+
+# --- structure, all units ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_both_languages_exist(unit):
+    assert (NOTES / f"{unit}.zh.md").is_file()
+    assert (NOTES / f"{unit}.en.md").is_file()
+    assert not (NOTES / f"{unit}.md").exists(), "the old single-file note should be gone (git mv to .en.md)"
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_chinese_note_is_complete(unit):
+    n = len(CJK.findall(read(unit, "zh")))
+    assert n >= 5000, f"{unit}.zh.md has {n} Chinese characters; the standard asks for at least 5,000"
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cmcc_sections_in_order(unit, lang):
+    positions = cmcc_positions(read(unit, lang), lang)
+    assert positions == sorted(positions), f"{unit}.{lang}: CMCC sections out of order"
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_languages_have_the_same_sections(unit):
+    zh, en = read(unit, "zh"), read(unit, "en")
+    assert len(sections(zh)) == len(sections(en))
+    assert cmcc_positions(zh, "zh") == cmcc_positions(en, "en")
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_english_is_of_comparable_length(unit):
+    zh_chars = len(CJK.findall(read(unit, "zh")))
+    en_words = len(WORD.findall(read(unit, "en")))
+    assert en_words >= 0.5 * zh_chars, f"{unit}: {en_words} English words against {zh_chars} Chinese characters"
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize(
+    "lang,key,answer",
+    [("zh", "启发思考题", "参考答案"), ("en", "discussion questions", "suggested answer")],
+    ids=["zh", "en"],
+)
+def test_discussion_questions_have_answers(unit, lang, key, answer):
+    body = section(read(unit, lang), key)
+    questions = re.split(r"^### +", body, flags=re.M)[1:]
+    assert 2 <= len(questions) <= 5, f"{unit}.{lang}: {len(questions)} discussion questions; the standard asks for 2–5"
+    for q in questions:
+        assert answer in q.lower(), f"{unit}.{lang}: question without a {answer!r}: {q.splitlines()[0]}"
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("lang,key", [("zh", "建议课堂计划"), ("en", "suggested class plan")], ids=["zh", "en"])
+def test_class_plan_adds_up_to_90_minutes(unit, lang, key):
+    body = section(read(unit, lang), key)
+    slots = [(int(a), int(b)) for a, b in MINUTES.findall(body)]
+    assert slots, f"{unit}.{lang}: no timed rows (| 0–10 | …) in the class plan"
+    assert slots[0][0] == 0 and slots[-1][1] == 90, f"{unit}.{lang}: plan runs {slots[0][0]}–{slots[-1][1]}"
+    for (a, b), (c, _) in zip(slots, slots[1:]):
+        assert b == c, f"{unit}.{lang}: gap or overlap between {a}–{b} and the next row"
+    assert sum(b - a for a, b in slots) == 90
+    assert "板书" in body if lang == "zh" else "board plan" in body.lower()
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_notes_cite_sources(unit, lang):
+    n = len(CITATION.findall(read(unit, lang)))
+    assert n >= 15, f"{unit}.{lang}: only {n} citations of the form '000 §…' / 'Table' / 'Figure'"
+
+
+# --- fidelity, units 0 and 1 -------------------------------------------------------------------
+
+
+def test_capability_progression_is_labelled_the_kits_reading():
+    # Old unit 1 note, exercise Q3: "the capabilities build on each other (000 §5, 能力进阶)" graded as a finding.
+    for lang, label in [("zh", r"本套件[^。]{0,30}解读"), ("en", r"kit's reading")]:
+        text = read("unit1_keda_zhongtu", lang)
+        hits = [p for p in paragraphs(text) if "能力进阶" in p]
+        assert hits, f"{lang}: the note never discusses the axis label 能力进阶与演化"
+        for p in hits:
+            assert re.search(label, p), f"{lang}: 能力进阶 appears without being labelled the kit's reading:\n{p}"
+        assert "build on each other" not in text
+
+
+def test_tiers_are_not_called_an_error_and_the_ladder_is_the_kits():
+    # Old unit 0 note §8: "Treating the three tiers as separate programmes rather than a ladder" as a difficulty.
+    en, zh = read("unit0_srdi_landscape", "en"), read("unit0_srdi_landscape", "zh")
+    assert "rather than a ladder" not in en
+    assert "把三个层级当成互不相关的项目" not in zh
+    for p in paragraphs(en):
+        if "separate" in p and "programme" in p:
+            assert "not wrong" in p or "not making an error" in p, p
+    for p in paragraphs(zh):
+        if "独立的认定项目" in p:
+            assert "不算错" in p or "不是错误" in p, p
+    assert any("ladder" in p and "kit's" in p for p in paragraphs(en))
+    assert any("阶梯" in p and "本套件" in p for p in paragraphs(zh))
+
+
+def test_founders_from_research_institutes_fit_keda_only():
+    en, zh = read("unit1_keda_zhongtu", "en"), read("unit1_keda_zhongtu", "zh")
+    assert "fits Keda only" in en and "Zhongtu was founded by a sales team (000 Table 4, §6.2)" in en
+    assert "只适用于科达" in zh and "中涂是销售团队创业（000 表 4、§6.2）" in zh
+
+
+@pytest.mark.parametrize("unit", ["unit0_srdi_landscape", "unit1_keda_zhongtu"])
+def test_niche_winners_technology_is_often_weak(unit):
+    en, zh = read(unit, "en"), read(unit, "zh")
+    assert "dominate a narrow segment" not in en
+    assert re.search(r"weak[^.]*\(000 §1\)|\(000 §1\)[^.]*weak", en), "en: 000 §1's weak technology is not stated"
+    assert re.search(r"技术实力不强[^。]*000 §1", zh), "zh: 000 §1 的“技术实力不强”未写明"
+    for p in paragraphs(en):
+        if "through their own technology" in p:
+            assert "weak" in p, f"the old reading is repeated without the correction: {p}"
+    for p in paragraphs(zh):
+        if "靠自有技术" in p:
+            assert "技术实力不强" in p, f"the old reading is repeated without the correction: {p}"
+
+
+def test_vendor_blog_names_sources_that_cannot_be_checked():
+    # Old unit 0 synopsis: "an undated vendor article with precise percentages and no sources".
+    en, zh = read("unit0_srdi_landscape", "en"), read("unit0_srdi_landscape", "zh")
+    assert "percentages and no sources" not in en and "精确百分比却不注出处" not in zh
+    assert re.search(r"7 of 002's 30 claims name a source that cannot be checked", en)
+    assert "7 个点了出处但无法核对" in zh
+    assert "vendor blog" in en and "厂商博客" in zh
+
+
+def test_source_quirks_are_flagged_not_fixed():
+    en, zh = read("unit1_keda_zhongtu", "en"), read("unit1_keda_zhongtu", "zh")
+    # §4.1.3 calls 2018–2022 the market expansion stage; the kit keeps it and flags it.
+    p = next(p for p in paragraphs(en) if "§4.1.3 opens" in p)
+    assert "market expansion stage" in p and "market-leading stage" in p and "rather than correcting" in p
+    p = next(p for p in paragraphs(zh) if "§4.1.3 一开头" in p)
+    assert "市场拓展阶段" in p and "引领市场阶段" in p and "不替来源改正" in p
+    # Zhongtu's first two stages share 2016; Table 2 against the method text; "近20年" against 22 and 26 years.
+    assert "share that year" in en and "共用 2016 年" in zh
+    for text in (en, zh):
+        for figure in ("19.8", "18.8", "15.5", "15.3"):
+            assert figure in text
+    assert re.search(r"近20年.{0,120}22 years.{0,80}26", en, re.S)
+    assert re.search(r"近 ?20 ?年.{0,80}22 年.{0,60}26 年", zh, re.S)

@@ -41,10 +41,25 @@ DOCUMENTS = ("000", "001", "002", "003", "004")
 # A citation names a source document and a place in it: a section, table, figure or the abstract.
 CITE_PART = re.compile(r"\b(00[0-4])\b[^;]*?(§\s?\d|Table\s?\d|Figure\s?\d|abstract|表\s?\d|图\s?\d|摘要)")
 HAN = re.compile(r"[\u3400-\u9fff]")
+# YAML folds long lines with a space; Chinese text must not keep those spaces.
+_WIDE = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…·"
+_ZH_GAP = re.compile(rf"(?<=[{_WIDE}])\s+|\s+(?=[{_WIDE}])")
+
+
+def _tidy_zh(text: str) -> str:
+    return _ZH_GAP.sub("", text).strip()
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tidy(cls, data):
+        if isinstance(data, dict):
+            data = {k: _tidy_zh(v) if isinstance(v, str) and (k == "zh" or k.endswith("_zh")) else v
+                    for k, v in data.items()}
+        return data
 
 
 class Paragraph(_Strict):
@@ -152,6 +167,14 @@ def load_case(unit: int) -> DecisionCase:
     return _load(_check_unit(unit))
 
 
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def exhibit_table(exhibit: Exhibit, lang: str | None = None) -> pd.DataFrame:
     """The rows and columns an exhibit shows, from its dataset, with headers in ``lang``."""
     lang = _check_lang(lang)
@@ -165,7 +188,7 @@ def exhibit_table(exhibit: Exhibit, lang: str | None = None) -> pd.DataFrame:
         name = f"{c.column}_{lang}" if f"{c.column}_{lang}" in df.columns else c.column
         if name not in df.columns:
             raise CasekitError(f"Exhibit {exhibit.id!r}: dataset {exhibit.dataset!r} has no column {c.column!r}.")
-        out[c.zh if lang == "zh" else c.en] = df[name].astype(object).where(df[name].notna(), "").astype(str).to_list()
+        out[c.zh if lang == "zh" else c.en] = [_cell_text(v) for v in df[name]]
     if not out[next(iter(out))]:
         raise CasekitError(f"Exhibit {exhibit.id!r} selects no rows of {exhibit.dataset!r}.")
     return pd.DataFrame(out)

@@ -212,6 +212,8 @@ def _lab(key: str, lang: str) -> str:
 
 def _where(dataset: str) -> str:
     src = _datasets.metadata(dataset).source
+    if any(doc in src.location for doc in src.documents):
+        return src.location
     return f"{', '.join(src.documents)} {src.location}"
 
 

@@ -32,7 +32,7 @@ from . import i18n
 from .errors import CasekitError
 
 __all__ = [
-    "DecisionCase", "Exhibit", "case_units", "load_case", "case_markdown", "case_html", "exhibit_table",
+    "DecisionCase", "Exhibit", "case_units", "summary_length", "load_case", "case_markdown", "case_html", "exhibit_table",
     "show_case", "save_case",
 ]
 
@@ -44,6 +44,11 @@ HAN = re.compile(r"[\u3400-\u9fff]")
 # YAML folds long lines with a space; Chinese text must not keep those spaces.
 _WIDE = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…·"
 _ZH_GAP = re.compile(rf"(?<=[{_WIDE}])\s+|\s+(?=[{_WIDE}])")
+
+
+def summary_length(text: str) -> int:
+    """Characters of a Chinese summary as the CMCC limit counts them: everything but whitespace."""
+    return len(re.sub(r"\s", "", text))
 
 
 def _tidy_zh(text: str) -> str:
@@ -116,9 +121,9 @@ class DecisionCase(_Strict):
 
     @model_validator(mode="after")
     def _limits(self):
-        n = len(HAN.findall(self.summary_zh))
+        n = summary_length(self.summary_zh)
         if n > 300:
-            raise ValueError(f"summary_zh has {n} Chinese characters; the CMCC form allows at most 300")
+            raise ValueError(f"summary_zh has {n} characters; the CMCC form allows at most 300")
         if len(self.keywords_zh) != len(self.keywords_en):
             raise ValueError("keywords_zh and keywords_en must have the same number of keywords")
         return self
@@ -226,11 +231,12 @@ def case_markdown(unit: int, lang: str | None = None) -> str:
     case, lang = load_case(unit), _check_lang(lang)
     g = lambda obj, field: getattr(obj, f"{field}_{lang}")  # noqa: E731
     sep = "；" if lang == "zh" else "; "
+    colon = "：" if lang == "zh" else ": "
     lines = [f"*{_lab('unit', lang).format(n=case.unit)}*", "", f"# {g(case, 'title')}", ""]
-    lines += [f"**{_lab('summary', lang)}**{'：' if lang == 'zh' else ': '}{g(case, 'summary')}", ""]
-    lines += [f"**{_lab('keywords', lang)}**{'：' if lang == 'zh' else ': '}{sep.join(g(case, 'keywords'))}", ""]
+    lines += [f"**{_lab('summary', lang)}**{colon}{g(case, 'summary')}", ""]
+    lines += [f"**{_lab('keywords', lang)}**{colon}{sep.join(g(case, 'keywords'))}", ""]
     if case.frame_note_en:
-        lines += [f"> **{_lab('frame', lang)}**{'：' if lang == 'zh' else ': '}{g(case, 'frame_note')}", ""]
+        lines += [f"> **{_lab('frame', lang)}**{colon}{g(case, 'frame_note')}", ""]
     for s in case.sections:
         lines += [f"## {g(s, 'heading')}", ""]
         for p in s.paragraphs:
@@ -246,7 +252,7 @@ def case_markdown(unit: int, lang: str | None = None) -> str:
         lines.append("")
         src = _where(ex.dataset)
         note = g(ex, "note")
-        lines += [f"*{_lab('source', lang)}: `{ex.dataset}` ({src}).{' ' + note if note else ''}*", ""]
+        lines += [f"*{_lab('source', lang)}{colon}`{ex.dataset}` ({src}).{' ' + note if note else ''}*", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -288,7 +294,7 @@ def case_html(unit: int, lang: str | None = None, *, standalone: bool = False) -
         out.append('<div class="ck-wrap">' + df.to_html(index=False, border=0, escape=True) + "</div>")
         src = e(_where(ex.dataset))
         note = g(ex, "note")
-        out.append(f'<p class="ck-src">{_lab("source", lang)}: <code>{e(ex.dataset)}</code> ({src}).'
+        out.append(f'<p class="ck-src">{_lab("source", lang)}{colon}<code>{e(ex.dataset)}</code> ({src}).'
                    f"{' ' + note if note else ''}</p>")
     out.append("</div>")
     body = "<style>" + _CSS + "</style>\n" + "\n".join(out)

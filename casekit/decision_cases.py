@@ -263,7 +263,8 @@ _CSS = """
 .ck-case .ck-frame{border-left:4px solid #c9a227;background:#fbf6e6;padding:.5em .8em;margin:.6em 0}
 .ck-case .ck-wrap{max-width:100%;overflow-x:auto}
 .ck-case table{border-collapse:collapse;width:100%;table-layout:auto;font-size:.9em;margin:.3em 0}
-.ck-case th,.ck-case td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;
+/* JupyterLab right-aligns table cells with a more specific rule; prose reads from the left */
+.ck-case table th,.ck-case table td{border:1px solid #ccc;padding:4px 6px;text-align:left!important;vertical-align:top;
  white-space:normal;overflow-wrap:anywhere;max-width:24em}
 .ck-case th{background:#f2f2f2}.ck-case .ck-src{color:#666;font-size:.85em}
 """

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import diagrams, i18n, plotting  # so casekit.diagrams.show(...) works after `import casekit`
 from .datasets import catalog, codebook, dataset_names, load_dataset, metadata, table
+from .decision_cases import show_case
 from .errors import CasekitError, install_ipython_handler
 from .i18n import get_language, set_language
 

@@ -1,0 +1,254 @@
+"""The decision case that opens each unit (CMCC 案例正文 form): shape, citations, bilingual twins,
+exhibits rendered from the data, paraphrase of the sources, rendering and handouts, friendly errors."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import casekit
+from casekit import datasets as ds
+from casekit import decision_cases as dc
+
+UNITS = [0, 1, 2, 3]
+CASE_DIR = Path(__file__).resolve().parent.parent / "datasets" / "decision_cases"
+
+
+def _sources() -> dict[str, str] | None:
+    folders = [Path(os.environ["CASEKIT_SOURCES"])] if os.environ.get("CASEKIT_SOURCES") else []
+    # the workspace keeps them in shared/sources beside the clone (or beside the worktrees' folder)
+    folders += [parent / "shared" / "sources" for parent in Path(__file__).resolve().parents]
+    for f in folders:
+        files = sorted(f.glob("00[0-4]_*.txt"))
+        if len(files) == 5:
+            return {p.name[:3]: p.read_text(encoding="utf-8") for p in files}
+    return None
+
+
+def _texts(case: dc.DecisionCase, lang: str) -> list[str]:
+    out = [getattr(case, f"title_{lang}"), getattr(case, f"summary_{lang}"), getattr(case, f"frame_note_{lang}")]
+    for s in case.sections:
+        out.append(getattr(s, f"heading_{lang}"))
+        out += [getattr(p, lang) for p in s.paragraphs]
+    for e in case.exhibits:
+        out += [getattr(e, f"caption_{lang}"), getattr(e, f"note_{lang}")]
+    return [t for t in out if t]
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_case_file_is_valid_and_in_cmcc_form(unit):
+    raw = yaml.safe_load((CASE_DIR / f"unit{unit}.yaml").read_text(encoding="utf-8"))
+    case = dc.DecisionCase.model_validate(raw)
+    assert case.unit == unit
+    assert dc.summary_length(case.summary_zh) <= 300
+    assert 3 <= len(case.keywords_zh) <= 5 and len(case.keywords_en) == len(case.keywords_zh)
+    ids = [s.id for s in case.sections]
+    # an opening with the decision-maker, background, a body, what is unknown, and an ending at the decision
+    assert ids[0] == "opening" and ids[1] in ("background", "concepts") and ids[-1] == "decision"
+    assert "unknowns" in ids
+    ending = case.sections[-1].paragraphs[-1]
+    assert ending.zh.rstrip().endswith("？") and ending.en.rstrip().endswith("?")
+
+
+def test_summary_limit_and_keyword_count_are_enforced():
+    raw = yaml.safe_load((CASE_DIR / "unit1.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match="at most 300"):
+        dc.DecisionCase.model_validate({**raw, "summary_zh": "字" * 301})
+    with pytest.raises(ValueError):
+        dc.DecisionCase.model_validate({**raw, "keywords_zh": ["一", "二"], "keywords_en": ["a", "b"]})
+    with pytest.raises(ValueError):
+        dc.DecisionCase.model_validate({**raw, "keywords_en": raw["keywords_en"][:3]})
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_every_paragraph_cites_an_existing_document_and_a_place_in_it(unit):
+    known = set(casekit.load_dataset("sources").document.astype(str))
+    assert known == {"000", "001", "002", "003", "004"}
+    for s in dc.load_case(unit).sections:
+        for p in s.paragraphs:
+            docs = set(re.findall(r"\b(\d{3})\b", p.cite))
+            assert docs and docs <= known, p.cite
+            assert re.search(r"§\s?\d|Table\s?\d|Figure\s?\d|abstract", p.cite), p.cite
+
+
+def test_uncited_paragraph_is_rejected():
+    with pytest.raises(ValueError, match="must name a document"):
+        dc.Paragraph(zh="一段话。", en="A paragraph.", cite="the kit")
+    with pytest.raises(ValueError, match="must name a document"):
+        dc.Paragraph(zh="一段话。", en="A paragraph.", cite="000")  # no section, table or figure
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_chinese_and_english_are_twins(unit):
+    case = dc.load_case(unit)
+    zh, en = dc.case_markdown(unit, "zh"), dc.case_markdown(unit, "en")
+    assert zh.count("\n## ") == en.count("\n## ") and zh.count("\n\n") == en.count("\n\n")
+    for s in case.sections:
+        for p in s.paragraphs:
+            # the same years and the same exhibit references in both languages
+            assert set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", p.zh)) == set(re.findall(r"(?<!\d)(?:19|20)\d\d(?![\ds])", p.en)), p.en[:60]
+            assert re.findall(r"附录\s?(\d)", p.zh) == re.findall(r"Exhibit\s?(\d)", p.en), p.en[:60]
+            assert 0.5 < len(p.en) / (2.2 * len(p.zh)) < 2, p.en[:60]  # equal content, not a digest
+    for t in _texts(case, "zh"):
+        assert not re.search(r"[\u4e00-\u9fff，。；：] +[\u4e00-\u9fff]", t), t[:40]  # no folded-line spaces
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_exhibits_render_from_their_datasets(unit):
+    names = set(casekit.dataset_names())
+    case = dc.load_case(unit)
+    for ex in case.exhibits:
+        assert ex.dataset in names
+        for lang in ("zh", "en"):
+            df = dc.exhibit_table(ex, lang)
+            assert len(df) >= 1 and list(df.columns) == [getattr(c, lang) for c in ex.columns]
+            assert (df.map(len) > 0).any().all(), (ex.id, lang)  # no column is empty throughout
+
+
+def test_exhibit_filters_select_by_data(monkeypatch):
+    case = dc.load_case(1)
+    firms = {e.id: e for e in case.exhibits}["firms"]
+    assert list(dc.exhibit_table(firms, "en")["IP items / patents"]) == ["301", "47"]
+    real = ds.load_dataset
+
+    def changed(name):  # the exhibit shows whatever the dataset holds, not a retyped copy
+        df = real(name).copy()
+        if name == "firms":
+            df["ip_count"] = [302, 48]
+        return df
+
+    monkeypatch.setattr(ds, "load_dataset", changed)
+    assert list(dc.exhibit_table(firms, "en")["IP items / patents"]) == ["302", "48"]
+    monkeypatch.undo()
+    stages = {e.id: e for e in case.exhibits}["keda_stages"]
+    df = dc.exhibit_table(stages, "en")
+    assert list(df["To"]) == ["2007", "2017"]  # the case ends in 2018: no later stage is shown
+    assert "R&D-driven marketing stage" in set(df["Stage"]) and "laboratory R&D" in set(df["R&D"])
+    zh = dc.exhibit_table(stages, "zh")
+    assert "研发式营销阶段" in set(zh["阶段"])
+
+
+def test_cases_stop_at_the_decision():
+    # what the firms did next belongs to the teaching note, not the case
+    keda = " ".join(_texts(dc.load_case(1), "zh") + _texts(dc.load_case(1), "en"))
+    for later in ("无人值守", "科达版", "一体两翼", "Keda version", "unmanned"):
+        assert later not in keda
+    hisense = " ".join(_texts(dc.load_case(2), "zh") + _texts(dc.load_case(2), "en"))
+    for later in ("信芯", "ASIC", "Xinxin", "上海"):
+        assert later not in hisense
+    ev = {e.id: e for e in dc.load_case(2).exhibits}["cluster_precedents"]
+    assert not any("信芯" in t or "ASIC" in t for t in dc.exhibit_table(ev, "zh").iloc[:, 0])
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_conceptual_units_say_the_frame_is_the_kits(unit):
+    case = dc.load_case(unit)
+    if unit in (0, 3):
+        assert "本套件" in case.frame_note_zh and "框架" in case.frame_note_zh
+        assert "kit" in case.frame_note_en and "frame" in case.frame_note_en
+        assert "本套件" in case.sections[0].paragraphs[0].zh or "frame set by the kit" in case.sections[0].paragraphs[0].cite
+        for lang, word in (("zh", "说明"), ("en", "Note")):
+            assert word in dc.case_markdown(unit, lang).split("## ")[0]
+    else:
+        assert not case.frame_note_zh and not case.frame_note_en
+
+
+def test_unit3_labels_its_cost_numbers_illustrative_and_the_crossover_as_inference():
+    case = dc.load_case(3)
+    ex = {e.id: e for e in case.exhibits}["cost_parameters"]
+    assert casekit.metadata(ex.dataset).illustrative
+    assert "示意" in ex.caption_zh and "Illustrative" in ex.caption_en
+    unknown = case.sections[[s.id for s in case.sections].index("unknowns")].paragraphs[0]
+    assert "本套件的推论" in unknown.zh and "kit's inference" in unknown.en
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_case_sentences_are_not_copied_from_the_sources(unit):
+    src = _sources()
+    if src is None:
+        pytest.skip("sources not available on this machine (set CASEKIT_SOURCES to their folder)")
+    drop = re.compile(r"[\s\u3000-\u303f\uff00-\uffef，。、；：？！“”‘’（）《》【】—…·,.;:?!\"'()\[\]<>\-]+")
+    cjk = "".join(drop.sub("", t) for t in src.values())
+    words = [" ".join(re.findall(r"[A-Za-z]+", t)).lower() for t in src.values()]
+    case = dc.load_case(unit)
+    for t in _texts(case, "zh"):
+        s = drop.sub("", t)
+        for i in range(len(s) - 15):  # no run of 16 characters copied from a source
+            w = s[i:i + 16]
+            assert not (re.search(r"[\u4e00-\u9fff]", w) and w in cjk), w
+    for t in _texts(case, "en"):
+        ws = re.findall(r"[A-Za-z]+", t.lower())
+        for i in range(len(ws) - 9):  # no run of 10 English words copied from a source
+            run = " ".join(ws[i:i + 10])
+            assert not any(run in w for w in words), run
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("unit", UNITS)
+def test_show_case_renders_in_the_current_language(unit, lang):
+    case = dc.load_case(unit)
+    casekit.set_language(lang)
+    view = casekit.show_case(unit)
+    html_text, md = view._repr_html_(), view._repr_markdown_()
+    title = getattr(case, f"title_{lang}")
+    other = getattr(case, f"title_{'en' if lang == 'zh' else 'zh'}")
+    import html as _html
+    assert _html.escape(title) in html_text and other not in html_text and _html.escape(other) not in html_text
+    assert title in md and ("关键词" in md) == (lang == "zh") and ("Keywords" in md) == (lang == "en")
+    assert html_text.count("<table") == len(case.exhibits)
+    # long text wraps inside a ~848-px output area instead of running off the side
+    assert "overflow-wrap:anywhere" in html_text and "max-width:100%" in html_text
+
+
+def test_show_case_lang_argument_and_exported_name():
+    assert casekit.show_case is dc.show_case
+    casekit.set_language("en")
+    assert dc.load_case(2).title_zh in casekit.show_case(2, lang="zh")._repr_html_()
+
+
+@pytest.mark.parametrize("bad", [7, -1, "x", "1", 1.0, None, True])
+def test_bad_unit_gets_a_clear_message(bad):
+    with pytest.raises(casekit.CasekitError, match=r"\[0, 1, 2, 3\]"):
+        casekit.show_case(bad)
+    with pytest.raises(casekit.CasekitError, match=r"\[0, 1, 2, 3\]"):
+        dc.case_markdown(bad, "en")
+
+
+def test_bad_language_gets_a_clear_message():
+    with pytest.raises(casekit.CasekitError, match="'zh' or 'en'"):
+        dc.case_markdown(1, "fr")
+
+
+def test_save_case_writes_a_handout(tmp_path):
+    html_path = dc.save_case(1, tmp_path / "keda.html", lang="zh")
+    text = html_path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in text and dc.load_case(1).title_zh in text
+    assert 'charset="utf-8"' in text
+    md = dc.save_case(3, tmp_path / "costs.md", lang="en").read_text(encoding="utf-8")
+    assert md == dc.case_markdown(3, "en") and md.startswith("*Unit 3")
+    with pytest.raises(casekit.CasekitError, match=r"\.html or \.md"):
+        dc.save_case(1, tmp_path / "keda.pdf")
+    with pytest.raises(casekit.CasekitError, match="does not exist"):
+        dc.save_case(1, tmp_path / "nowhere" / "keda.md")
+
+
+def test_malformed_case_file_gets_a_clear_message(tmp_path, monkeypatch):
+    folder = tmp_path / "decision_cases"
+    folder.mkdir()
+    raw = yaml.safe_load((CASE_DIR / "unit1.yaml").read_text(encoding="utf-8"))
+    raw["sections"][0]["paragraphs"][0]["cite"] = "somewhere"
+    (folder / "unit1.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(ds, "DATA_DIR", tmp_path)
+    dc._load.cache_clear()
+    try:
+        with pytest.raises(casekit.CasekitError, match=r"unit 1 is malformed at sections\.0\.paragraphs\.0"):
+            dc.load_case(1)
+        with pytest.raises(casekit.CasekitError, match="could not be read"):
+            dc.load_case(2)
+    finally:
+        monkeypatch.undo()
+        dc._load.cache_clear()
+    assert dc.load_case(1).unit == 1

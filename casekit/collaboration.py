@@ -997,8 +997,10 @@ def _capabilities(case: Case, cat: Catalog, findings: list[Finding]) -> tuple[li
             ladder = cat.ladders[mode]
             if d > 1 and ladder[d - 2] not in formed:
                 out_f.append(Finding("capabilities_build_on_earlier", "contradicts", i,
-                                     f"{cat.label(cap)} needs {cat.label(ladder[d - 2])} from an earlier stage, which has not formed.",
-                                     f"{cat.options[cap].name_zh}要以更早阶段的{cat.options[ladder[d - 2]].name_zh}为基础，而后者没有形成。",
+                                     f"{cat.label(cap)} needs {cat.label(ladder[d - 2])} from an earlier stage, which has not formed "
+                                     "(the kit's reading of the 能力进阶与演化 axis, 000 Figures 3-4).",
+                                     f"{cat.options[cap].name_zh}要以更早阶段的{cat.options[ladder[d - 2]].name_zh}为基础，而后者没有形成"
+                                     "（本套件对000图3、图4“能力进阶与演化”轴的解读）。",
                                      blocks=True))
                 status = "not_formed"
             elif any(f.blocks for f in stage_f):

@@ -131,7 +131,7 @@ def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | 
                fontcolor="#777777" if status == "not_formed" else "black")
         g.edge(f"{prefix}{i}{second}", f"{prefix}cap{i}", t("forms", "形成"), style="dashed" if status == "not_formed" else "solid")
         if prev:
-            g.edge(prev, f"{prefix}cap{i}", t("builds on", "进阶"), color="#7a5aa0")
+            g.edge(prev, f"{prefix}cap{i}", t("progression", "进阶"), color="#7a5aa0")
         prev = f"{prefix}cap{i}"
     lost = [c for c in actual_caps if outcomes is not None and c not in {o.capability for o in outcomes if o.status in ("formed", "at_risk")}]
     for c in lost:

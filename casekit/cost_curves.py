@@ -4,7 +4,9 @@ Source 003 argues in words that innovating raises a firm's average fixed cost (A
 R&D, new equipment, information-control systems) and lowers its average variable cost (A1VC below
 A0VC); since AC = AFC + AVC and the two AFC curves converge as output grows, the innovating firm's
 lowest average cost C1 lies below C0, at a larger output Q1 than Q0, and beyond some output it
-is the cheaper producer. The paper gives shapes, not numbers, so this module fixes a simple
+is the cheaper producer (A0C > A1C). That below that output the innovating firm is the dearer one is
+not stated: it is the kit's inference from the curves, labelled so wherever it is shown. The paper
+gives shapes, not numbers, so this module fixes a simple
 functional form and **illustrative** parameters (dataset ``cost_scenario``):
 
 * ``AFC(q) = F / q``  (F0 before, F1 = F0 + dF after innovating)
@@ -203,7 +205,7 @@ def learning_factor(cumulative_output, learning_rate: float, reference_cumulativ
 # ----------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class Relation:
-    """One relation source 003 states about Figure 1, and whether the scenario keeps it."""
+    """One relation about 003's Figure 1 (stated by 003 unless its text says it is the kit's inference), and whether the scenario keeps it."""
 
     id: str
     holds: bool
@@ -235,8 +237,8 @@ class Flag:
 
 
 PAYOFFS = {
-    "beyond_crossover": ("dearer below the crossover output, cheaper beyond it (as in the source)",
-                         "低于交叉产量时更贵，超过后更便宜（与原文一致）"),
+    "beyond_crossover": ("cheaper beyond the crossover output (003 §3.1.1), dearer below it (kit's inference from the curves)",
+                         "超过交叉产量后更便宜（003 §3.1.1），低于交叉产量时更贵（本套件根据曲线所作的推断）"),
     "always": ("cheaper at every output", "在任何产量下都更便宜"),
     "never": ("never cheaper: innovation does not pay off at any output", "在任何产量下都不更便宜：创新始终不划算"),
     "band": ("cheaper only between two outputs", "只在两个产量之间更便宜"),
@@ -394,7 +396,12 @@ class CostScenario:
 
     # the source's relations ---------------------------------------------------------------
     def relations(self) -> list[Relation]:
-        """The six relations source 003 §3.1.1 states for Figure 1, each checked for these numbers."""
+        """Six relations about Figure 1, each checked for these numbers.
+
+        The first five are stated in source 003 §3.1.1. Of the crossover, 003 states only the far side
+        (beyond some output A0C > A1C); that the innovating firm is dearer below that output is the
+        kit's inference from the curves, and the relation's text says so.
+        """
         kp = self.key_points()
         lo, hi = self.output_min, self.output_max
         gap = lambda q: (self.base_variable_cost_after + self.congestion_after * q) - (
@@ -410,8 +417,10 @@ class CostScenario:
             Relation("c1_below_c0", kp.C1 < kp.C0, "the lowest cost after, C1, is below C0", "创新后最低平均成本 C1 低于 C0"),
             Relation("q1_beyond_q0", kp.Q1 > kp.Q0, "C1 is reached at a larger output: Q1 > Q0", "C1 出现在更大的产量上：Q1 > Q0"),
             Relation("crossover", kp.payoff == "beyond_crossover",
-                     "below some output the innovating firm is dearer, beyond it cheaper",
-                     "低于某一产量时创新企业成本更高，超过后更低"),
+                     "beyond some output the innovating firm is cheaper, A1C below A0C (003 §3.1.1); below it the "
+                     "innovating firm is dearer (kit's inference from the curves, not stated in 003)",
+                     "超过某一产量后创新企业成本更低，A1C 低于 A0C（003 §3.1.1）；低于这一产量时创新企业成本更高"
+                     "（本套件根据曲线所作的推断，003 没有这样说）"),
         ]
 
     def flags(self) -> list[Flag]:

@@ -187,5 +187,5 @@ def provenance_map() -> graphviz.Digraph:
         g.node(f"unit_{meta.unit}", unit, shape="box", fillcolor="#dfe9ff")
     for doc in sorted(docs):
         kind = _TYPE_NAMES.get(kinds.get(doc, ""), ("", ""))[1 if zh else 0]
-        g.node(f"doc_{doc}", f"{'文献' if zh else 'seed'} {doc}\\n{kind}", shape="note", fillcolor="#eaf6ea")
+        g.node(f"doc_{doc}", f"{'文献' if zh else 'source'} {doc}\\n{kind}", shape="note", fillcolor="#eaf6ea")
     return g

@@ -7,7 +7,7 @@ beyond loading data. Every function returns a new DataFrame or object.
 
 >>> from casekit import landscape
 >>> landscape.claims(source_types="peer_reviewed").shape[0]
-17
+22
 >>> c = landscape.compare_claims("little_giant_rd_intensity_2023", "manufacturing_rd_intensity_2023")
 >>> round(c.ratio, 2)
 3.9
@@ -336,7 +336,7 @@ def ladder(source: str | None = "000") -> pd.DataFrame:
 
 
 def mechanisms(logic: str | None = None, dimension: str | None = None) -> pd.DataFrame:
-    """Seed 001's eight co-innovation mechanisms, optionally for one enabling logic or SRDI dimension.
+    """Source 001's eight co-innovation mechanisms, optionally for one enabling logic or SRDI dimension.
 
     >>> from casekit import landscape
     >>> landscape.mechanisms(dimension="refined")["mechanism"].astype(str).tolist()
@@ -353,7 +353,7 @@ def mechanisms(logic: str | None = None, dimension: str | None = None) -> pd.Dat
 
 
 def mechanisms_of_firm(firm: str) -> pd.DataFrame:
-    """The mechanisms for which seed 001 cites ``firm`` (an id such as ``xcmg``) as an example.
+    """The mechanisms for which source 001 cites ``firm`` (an id such as ``xcmg``) as an example.
 
     >>> from casekit import landscape
     >>> landscape.mechanisms_of_firm("xcmg")["mechanism"].astype(str).tolist()
@@ -364,12 +364,13 @@ def mechanisms_of_firm(firm: str) -> pd.DataFrame:
     firms = df["example_firm_ids"].str.split(";")
     known = sorted({f for fs in firms for f in fs if f})
     if firm not in known:
-        raise CasekitError(f"Seed 001 cites no firm {firm!r}. Firm ids it cites: {', '.join(known)}.")
+        raise CasekitError(i18n.t(f"Source 001 cites no firm {firm!r}. Firm ids it cites: {', '.join(known)}.",
+                                  f"文献 001 没有举到企业 {firm!r}。它举到的企业编号有：{'、'.join(known)}。"))
     return _done(df[firms.apply(lambda fs: firm in fs)], attrs)
 
 
 def dilemma_paths() -> pd.DataFrame:
-    """Seed 001's three dilemmas, each with the implementation path that answers it, in order."""
+    """Source 001's three dilemmas, each with the implementation path that answers it, in order."""
     df, attrs = _load("co_innovation_dilemmas")
     return _done(df.sort_values("order"), attrs)
 

@@ -39,7 +39,7 @@ def _wrap(text: str, width: int = 18) -> str:
 
 
 def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True) -> graphviz.Digraph:
-    """Seed 001's argument: co-innovation -> four enabling logics -> eight mechanisms -> the SRDI
+    """Source 001's argument: co-innovation -> four enabling logics -> eight mechanisms -> the SRDI
     dimension each logic serves, with the firms cited as examples.
 
     ``highlight`` is a mechanism id (e.g. ``"risk_sharing"``) or a logic id to colour.
@@ -75,7 +75,7 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
 
 
 def dilemma_diagram() -> graphviz.Digraph:
-    """Seed 001's three dilemmas (§4), each answered by its implementation path (§5)."""
+    """Source 001's three dilemmas (§4), each answered by its implementation path (§5)."""
     d = landscape.dilemma_paths()
     d.attrs = {}  # pandas deep-copies attrs on every slice; the builders only read
     g = digraph("dilemmas", rankdir="LR")

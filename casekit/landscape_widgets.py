@@ -28,8 +28,8 @@ __all__ = ["SourceQualityLens", "source_quality_lens"]
 
 _TRACE_COLOURS = {"reference_list": "#1b5e20", "own_data": "#4c9a52", "named_source": "#7a9a3a",
                   "interview": "#a08a1c", "anonymous_case": "#c46a1f", "unsourced": "#c8453c"}
-_SORT_LABELS = {"source_type": ("source type (strongest first)", "来源类型（强者在前）"),
-                "traceability": ("traceability (most traceable first)", "可追溯性（强者在前）"),
+_SORT_LABELS = {"source_type": ("source type (strongest first)", "来源类型（证据分量由强到弱）"),
+                "traceability": ("traceability (most traceable first)", "可追溯性（由强到弱）"),
                 "value": ("value", "数值"), "source": ("document", "文献"), "as_of": ("date", "时间"),
                 "claim_id": ("claim id", "论断编号")}
 _TRACE_FILTER = {"all": ("all claims", "全部论断"), "traceable": ("names a source", "有出处"),
@@ -153,7 +153,7 @@ class SourceQualityLens:
         self.status.value = (
             f"<b>{c['shown']}</b> {t('claims shown', '条论断')} · "
             f"<span style='color:#c8453c'><b>{c['untraceable']}</b> {t('name no source', '条无出处')}</span> · "
-            f"<b>{c['promotional']}</b> {t('promote the publisher', '条在推销发布者产品')}"
+            f"<b>{c['promotional']}</b> {t('promote the publisher', '条在推销发布者自家的产品')}"
         )
         if self.view.value == "side_by_side":
             if self.pairs.empty:

@@ -429,7 +429,7 @@ class PathCard:
             sub = self.items[self.items["kind"] == kind]
             lines.append(head + ":")
             for it in sub.itertuples():
-                mark = i18n.t(" (kit reading)", "（本套件解读）") if it.source_states == "kit_reading" else ""
+                mark = i18n.t(" (kit's reading)", "（本套件的解读）") if it.source_states == "kit_reading" else ""
                 lines.append(f"  - {getattr(it, 'text_' + L)}{mark}  [{it.cite}]")
         if len(self.examples):
             lines.append(i18n.t("Qingdao examples:", "青岛实例："))

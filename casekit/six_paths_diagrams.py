@@ -24,7 +24,7 @@ from .six_paths import PATHS, TRAP_STEPS, adoption_matrix, cluster_actors, paths
 __all__ = ["path_taxonomy", "cluster_network", "adoption_chart", "trap_loop", "USED_COLOR", "MISSING_COLOR"]
 
 USED_COLOR = "#d8ecd2"      # paths with a Qingdao example
-MISSING_COLOR = "#eeeeee"   # paths the cluster lacked (§5)
+MISSING_COLOR = "#eeeeee"   # no Qingdao example (§4); §5: lacking in China's clusters in general
 
 _ORIGIN = {
     "internal": ("Own strength", "依靠自身"),
@@ -39,7 +39,8 @@ def _lang() -> str:
 
 def path_taxonomy(highlight: str | None = None) -> graphviz.Digraph:
     """The six paths grouped by where the technology comes from (004 §3), with the basis of each;
-    green: used in Qingdao (§4), grey dashed: lacking (§5). ``highlight`` outlines one path."""
+    green: used in Qingdao (§4); grey dashed: no Qingdao example, and one of the three paths §5 says
+    China's large-firm clusters in general lack. ``highlight`` outlines one path."""
     L = _lang()
     g = digraph("path_taxonomy", rankdir="LR")
     g.node("root", i18n.t("Independent innovation of core technology\n(six paths, 004 §3)",
@@ -50,7 +51,7 @@ def path_taxonomy(highlight: str | None = None) -> graphviz.Digraph:
         g.edge("root", f"o_{origin}")
     for r in df.itertuples():
         used = bool(r.used_in_qingdao)
-        tag = i18n.t("used in Qingdao", "青岛已采用") if used else i18n.t("lacking (§5)", "缺乏（第5节）")
+        tag = i18n.t("used in Qingdao", "青岛已采用") if used else i18n.t("§5: China's clusters\ngenerally lack it", "第5节：我国集群\n普遍缺乏")
         label = f"{r.order}. {getattr(r, 'short_' + L)}\n{getattr(r, 'basis_' + L)}\n[{tag}]"
         attrs = {"fillcolor": USED_COLOR if used else MISSING_COLOR,
                  "style": "rounded,filled" if used else "rounded,filled,dashed"}
@@ -164,7 +165,7 @@ def adoption_chart(ax=None):
     for j, path in enumerate(PATHS):
         if not bool(p.loc[path, "used_in_qingdao"]):
             ax.axvspan(j - 0.5, j + 0.5, color="#999999", alpha=0.15, lw=0)
-    ax.set_title(i18n.t("Qingdao cluster: paths adopted, with years (004 §4; grey = lacking, §5)",
-                        "青岛集群：各路径的采用及年份（004 第4节；灰色为缺乏的路径，第5节）"))
+    ax.set_title(i18n.t("Qingdao cluster: paths adopted, with years (004 §4)\ngrey: paths §5 says China's clusters generally lack",
+                        "青岛集群：各路径的采用及年份（004 第4节）\n灰色：第5节所说我国集群普遍缺乏的路径"))
     fig.tight_layout()
     return fig

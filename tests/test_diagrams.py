@@ -109,6 +109,6 @@ def test_provenance_map_is_drawn_from_the_records():
     g = diagrams.provenance_map()
     for name in casekit.dataset_names():
         assert f"ds_{name}" in g.source
-    assert 'doc_002 [label="seed 002\\nvendor blog"' in g.source
+    assert 'doc_002 [label="source 002\\nvendor blog"' in g.source
     casekit.set_language("zh")
     assert "厂商博客" in diagrams.provenance_map().source

@@ -13,10 +13,10 @@ SUBSETS = st.lists(st.sampled_from(L.SOURCE_TYPES), min_size=1, max_size=3, uniq
 
 
 def test_filter_by_source_type_counts():
-    assert len(L.claims("peer_reviewed")) == 17
+    assert len(L.claims("peer_reviewed")) == 22
     assert len(L.claims("open_access_journal")) == 5
     assert len(L.claims("vendor_blog")) == 30
-    assert len(L.claims(["peer_reviewed", "vendor_blog"])) == 47
+    assert len(L.claims(["peer_reviewed", "vendor_blog"])) == 52
     assert len(L.claims()) == len(STATS)
 
 
@@ -64,8 +64,8 @@ def test_paired_figures():
 
 def test_summary_matches_hand_count():
     s = L.source_quality_summary()
-    assert s.loc["peer_reviewed", "own_data"] == 10
-    assert s.loc["peer_reviewed", "interview"] == 3
+    assert s.loc["peer_reviewed", "own_data"] == 13
+    assert s.loc["peer_reviewed", "interview"] == 5
     assert s.loc["open_access_journal", "reference_list"] == 3
     assert s.loc["vendor_blog", "named_source"] == 7
     assert s.loc["vendor_blog", "anonymous_case"] == 8

@@ -16,7 +16,7 @@ def lens():
 
 
 def test_default_shows_everything_strongest_first(lens):
-    assert lens.counts == {"shown": 52, "untraceable": 27, "promotional": 5}
+    assert lens.counts == {"shown": 57, "untraceable": 27, "promotional": 5}
     assert lens.result["source_type"].iloc[0] == "peer_reviewed"
     assert lens.result["source_type"].iloc[-1] == "vendor_blog"
 
@@ -25,7 +25,7 @@ def test_filter_by_source_type(lens):
     lens.source_types.value = ("open_access_journal",)
     assert len(lens.result) == 5 and set(lens.result["source"]) == {"001"}
     lens.source_types.value = ("peer_reviewed", "vendor_blog")
-    assert lens.counts["shown"] == 47
+    assert lens.counts["shown"] == 52
 
 
 def test_untraceable_only(lens):
@@ -36,12 +36,12 @@ def test_untraceable_only(lens):
     # the three uncited landscape counts of 000
     assert set(lens.result["claim_id"]) == {"srdi_sme_count_2023", "little_giant_count_2023_000", "single_champion_count_2023"}
     lens.traceable.value = "traceable"
-    assert lens.counts["shown"] == 14 and lens.counts["untraceable"] == 0
+    assert lens.counts["shown"] == 19 and lens.counts["untraceable"] == 0
 
 
 def test_hide_promotional(lens):
     lens.hide_promotional.value = True
-    assert lens.counts["promotional"] == 0 and lens.counts["shown"] == 47
+    assert lens.counts["promotional"] == 0 and lens.counts["shown"] == 52
     assert "finebi_market_share_rank" not in set(lens.result["claim_id"])
 
 
@@ -77,7 +77,7 @@ def test_display_table_and_language_switch(lens):
     assert "条无出处" in lens.status.value
     assert dict(lens.source_types.options)["同行评审期刊"] == "peer_reviewed"
     # the selection survives the switch
-    assert lens.counts["shown"] == 52
+    assert lens.counts["shown"] == 57
 
 
 def test_untraceable_rows_are_marked_red(lens):

@@ -159,7 +159,7 @@ class PathFitAdvisor:
         self.reset_button.description = i18n.t("Reset", "重置")
         self.header.value = "<b>{}</b><br><small>{}</small>".format(
             html.escape(i18n.t("Path-fit advisor: which of the six paths suits this firm or cluster?",
-                               "路径适配顾问：六条路径中哪条适合这家企业或集群？")),
+                               "路径匹配顾问：六条路径中哪条适合这家企业或集群？")),
             html.escape(i18n.t("Conditions from source 004 §3 and §5; the weights are the kit's judgement "
                                "(illustrative), not the paper's. Hover a label for its scale.",
                                "条件来自来源004第3节和第5节；权重是本套件的判断（示意性），并非论文所给。"

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def _scope() -> list[Path]:
     files = sorted((ROOT / "notebooks").glob("*.ipynb"))            # narrative notebooks only
     files += sorted(p for p in (ROOT / "datasets").rglob("*") if p.suffix in (".csv", ".yaml", ".md"))
-    files += sorted((ROOT / "casekit").glob("*.py"))
+    files += sorted((ROOT / "casekit").rglob("*.py"))
+    files += sorted((ROOT / "teaching-notes").glob("*.md"))
     return files
 
 
@@ -67,7 +68,7 @@ def _gone(*phrases: str) -> None:
 
 def test_scope_is_what_students_read():
     assert any(n.startswith("notebooks/") for n in CORPUS) and "datasets/firms.csv" in CORPUS
-    assert not any("exercises" in n or "teaching-notes" in n for n in CORPUS)
+    assert any(n.startswith("teaching-notes/") for n in CORPUS)
 
 
 # ---------------------------------------------------------------- 1. founders (000 §4.1.1, Tables 3-4, §6.2)
@@ -267,7 +268,7 @@ def test_also_near_twenty_years_is_a_flagged_quirk():
 @pytest.mark.parametrize("variant", [
     "阶段演化探索器", "基础设施共用", "可争论", "可争议",
     "第 0 单元会把这种差别变成一堂课", "本节你将", "种子文献", "情景对象",
-    "把“小巨人”数量约为", "来源质量透镜", "本套件解读", "路径匹配顾问",
+    "把“小巨人”数量约为", "来源质量透镜", "本套件解读", "路径适配顾问",
 ])
 def test_chinese_variant_terms_are_gone(variant):
     assert not _where(variant), f"{variant!r} still in {_where(variant)}"

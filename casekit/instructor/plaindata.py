@@ -253,7 +253,7 @@ def decode(data: Any, _depth: int = 0, _budget: _Budget | None = None) -> Any:
         import pandas as pd
 
         col = _decode_column(data, budget)
-        return pd.Series(col, index=_decode_index(data.get("index"), budget), name=col.name)
+        return pd.Series(col.array, index=_decode_index(data.get("index"), budget), name=col.name)
     if tag == "pd.DataFrame":
         import pandas as pd
 

@@ -39,15 +39,17 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@
 
-# Programs from outside PyPI: Graphviz's dot (SVG diagrams) and a CJK font (Chinese in plots).
+# Programs from outside PyPI: Graphviz's dot (SVG diagrams), a CJK font (Chinese in plots) and, on
+# Linux, bubblewrap (the sandbox that grading runs each submission in).
 # Installed with apt (root or passwordless sudo) or Homebrew; otherwise we say what is missing and
 # what the kit does without it, and go on.
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	if [ "$$(uname)" = Linux ]; then command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; fi; \
 	if command -v fc-list >/dev/null 2>&1; then fc-list :lang=zh family | grep -qi . || missing="$$missing fonts-wqy-microhei"; \
 	elif [ "$$(uname)" != Darwin ]; then missing="$$missing fonts-wqy-microhei"; fi; \
-	if [ -z "$$missing" ]; then echo "casekit: Graphviz and a Chinese font are present."; exit 0; fi; \
+	if [ -z "$$missing" ]; then echo "casekit: Graphviz, a Chinese font (and on Linux bubblewrap) are present."; exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1 && [ "$(SUDO)" != NOSUDO ]; then \
 	  echo "casekit: installing$$missing with apt-get"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing fontconfig >/dev/null && exit 0; \
@@ -56,6 +58,7 @@ system-deps:
 	fi; \
 	echo "casekit: could not install:$$missing (needs apt-get as root/sudo, or Homebrew on macOS)."; \
 	case "$$missing" in *graphviz*) echo "  - without Graphviz 'dot', diagrams are drawn in the browser by an offline WebAssembly widget; saving them as SVG/PNG needs dot.";; esac; \
+	case "$$missing" in *bubblewrap*) echo "  - without bubblewrap, 'make grade' refuses to run student code (it needs a sandbox); see README, For instructors.";; esac; \
 	case "$$missing" in *fonts*) echo "  - without a CJK font, Chinese labels in matplotlib plots show as boxes (diagrams in the browser still show Chinese).";; esac; \
 	exit 0
 
@@ -70,17 +73,19 @@ browser-deps:
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
 
-# Instructor commands (see README "For instructors"), all built on otter-grader, no Docker:
+# Instructor commands (see README "For instructors"), otter-grader's format, no Docker:
 #   make student                          student versions + autograder bundles in dist/
-#   make grade SUBMISSIONS=path/to/folder  tables and feedback in dist/grades/ (resumable)
+#   make grade SUBMISSIONS=path/to/folder  sandboxed grading; tables and feedback in dist/grades/ (resumable)
+#   make grade SUBMISSIONS=... GRADE_ARGS="--roster roster.csv --merge dist/grades/written/X_written.csv"
 #   make selfstudy                        self-study versions with folded solutions in dist/selfstudy/
 SUBMISSIONS ?= submissions
+GRADE_ARGS ?=
 .PHONY: selfstudy
 student: install
 	$(BIN)/python -m casekit.instructor student
 
 grade: install
-	$(BIN)/python -m casekit.instructor grade $(SUBMISSIONS)
+	$(BIN)/python -m casekit.instructor grade $(SUBMISSIONS) $(GRADE_ARGS)
 
 selfstudy: install
 	$(BIN)/python -m casekit.instructor selfstudy

@@ -318,3 +318,74 @@ def test_start_here_offers_the_picker():
     nb = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8"))
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     assert any("language_picker()" in c for c in code)
+
+
+# ------------------------------------------------------------------------------------------------
+# once in a real browser: CASEKIT_LANG=zh, as `CASEKIT_LANG=zh make lab` starts it
+# ------------------------------------------------------------------------------------------------
+JS_FIRST_SCREEN = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const box = panel.content.node.getBoundingClientRect();
+  const texts = [];
+  panel.content.widgets.forEach(cell => {
+    if (cell.model.type !== 'markdown') return;
+    const r = cell.node.getBoundingClientRect();
+    if (r.bottom <= box.top || r.top >= Math.min(box.bottom, window.innerHeight)) return;
+    const md = cell.node.querySelector('.jp-RenderedMarkdown');
+    if (md) texts.push(md.innerText);
+  });
+  const h1 = panel.content.node.querySelector('.jp-RenderedMarkdown h1, .jp-RenderedMarkdown h2');
+  return {texts, heading: h1 ? h1.innerText : ''};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_browser_first_screen_is_chinese_with_casekit_lang_zh(tmp_path):
+    """What `CASEKIT_LANG=zh make lab` does, in Chromium: the switch runs on the notebooks, JupyterLab
+    starts with CASEKIT_LANG=zh, and 00_start_here opens with Chinese first; its kernel speaks Chinese."""
+    from browser_helpers import LabPage, LabServer, browser_unavailable_reason, launch, serve_copy
+
+    reason = browser_unavailable_reason()
+    if reason:
+        pytest.skip(f"BROWSER TEST NOT RUN: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    root = serve_copy(ROOT, tmp_path / "lab-root", NARRATIVE)
+    env = {"CASEKIT_LANG": "zh", "CASEKIT_CONFIG_DIR": str(tmp_path / "cfg"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    r = subprocess.run([sys.executable, "-m", "casekit", "language", "zh", str(root / "notebooks")],
+                       capture_output=True, text=True, timeout=120, env=_env(**env), cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    server = LabServer(root, tmp_path / "lab-state", env=env).start()
+    pw = sync_playwright().start()
+    context = None
+    try:
+        context = launch(pw, tmp_path / "chromium-profile")
+        lab = LabPage(context.new_page(), server)
+        lab.start()
+        lab.open("notebooks/00_start_here.ipynb")
+        lab.page.wait_for_selector(".jp-RenderedMarkdown h1", timeout=30000)
+        screen = lab.page.evaluate(JS_FIRST_SCREEN)
+        shots = ROOT / "artifacts" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        lab.page.screenshot(path=str(shots / "zh_first_screen__00_start_here.png"), animations="disabled")
+        assert HAN.match(screen["heading"].strip()), f"the title should start in Chinese: {screen['heading']!r}"
+        assert len(screen["texts"]) >= 2
+        for text in screen["texts"]:   # in every cell on the first screen, Chinese comes first
+            lines = [x for x in text.split("\n") if language.classify_line(x) not in ("blank", "neutral", "both")]
+            assert lines and lines[0] and language.classify_line(lines[0]) == "zh", lines[:2]
+        # the kernel started in Chinese too: run the whole notebook and read a table's header row
+        lab.run_all()
+        report = lab.cell_report()
+        table = next(c for c in report if "casekit.catalog()" in c["source"])
+        assert HAN.search(table["shown"][:200]), table["shown"][:200]
+        picker = next(c for c in report if "language_picker" in c["source"])
+        assert "选择语言" in picker["shown"] or "中文" in picker["shown"], picker["shown"]
+        lab.close()
+    finally:
+        if context is not None:
+            context.close()
+        pw.stop()
+        server.stop()

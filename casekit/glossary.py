@@ -60,7 +60,7 @@ def _rows() -> dict[str, dict]:
         rec = {k: ("" if v is None or v is pd.NA else str(v)) for k, v in rec.items()}
         rec["aliases_zh"] = [a for a in rec["aliases_zh"].split("|") if a.strip()]
         rec["aliases_en"] = [a for a in rec["aliases_en"].split("|") if a.strip()]
-        rec["variants_zh"] = [a for a in rec.get("variants_zh", "").split("|") if a.strip()]
+        rec["zh_variants"] = [a for a in rec.get("zh_variants", "").split("|") if a.strip()]
         rec["used_in"] = rec["used_in"].split()
         out[rec["id"]] = rec
     return out
@@ -77,7 +77,7 @@ def kinds() -> list[str]:
 
 def term(id: str) -> dict:
     """One term as a dict (``id``, ``kind``, ``zh``, ``en``, ``aliases_zh``, ``aliases_en``,
-    ``variants_zh``, ``source_term``, ``source_document``, ``note_zh``, ``note_en``, ``used_in``, ``cite``).
+    ``zh_variants``, ``source_term``, ``source_document``, ``note_zh``, ``note_en``, ``used_in``, ``cite``).
 
     ``id`` may also be a label in either language.
     """
@@ -92,7 +92,7 @@ def term(id: str) -> dict:
                            "casekit.glossary.glossary() lists every term.")
     r = rows[key]
     return {**r, "aliases_zh": list(r["aliases_zh"]), "aliases_en": list(r["aliases_en"]),
-            "variants_zh": list(r["variants_zh"]), "used_in": list(r["used_in"])}
+            "zh_variants": list(r["zh_variants"]), "used_in": list(r["used_in"])}
 
 
 def label(id: str, lang: str | None = None) -> str:
@@ -124,7 +124,7 @@ def _index() -> dict[str, list[tuple[str, int]]]:
     """Normalised label -> [(id, rank)]: rank 0 for the id, 1 for the kit's labels, 2 for aliases."""
     idx: dict[str, list[tuple[str, int]]] = {}
     for r in _rows().values():
-        for rank, labels in ((0, [r["id"]]), (1, [r["zh"], r["en"]]), (2, r["aliases_zh"] + r["aliases_en"] + r["variants_zh"])):
+        for rank, labels in ((0, [r["id"]]), (1, [r["zh"], r["en"]]), (2, r["aliases_zh"] + r["aliases_en"] + r["zh_variants"])):
             for lab in labels:
                 k = _key(lab)
                 if k and (r["id"], rank) not in idx.setdefault(k, []):
@@ -201,9 +201,9 @@ def strip_marks(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _variants() -> list[tuple[str, str, str]]:
-    """(variant, id, kit's term) for every Chinese wording the kit has replaced (``variants_zh``),
+    """(variant, id, kit's term) for every Chinese wording the kit has replaced (``zh_variants``),
     longest first so that a long variant is reported once, not also as its parts."""
-    out = [(v, r["id"], r["zh"]) for r in _rows().values() for v in r["variants_zh"]]
+    out = [(v, r["id"], r["zh"]) for r in _rows().values() for v in r["zh_variants"]]
     return sorted(out, key=lambda v: -len(v[0]))
 
 
@@ -211,7 +211,7 @@ def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
     """Problems with the glossary terms of one text (a note, a notebook's markdown):
 
     * ``unknown_id``: a ``[[term_id]]`` marker whose id is not in the glossary;
-    * ``unmarked_variant``: a Chinese variant of a glossary term (one of its ``variants_zh``, such as
+    * ``unmarked_variant``: a Chinese variant of a glossary term (one of its ``zh_variants``, such as
       基础设施共用 for 基础设施共享) written without a marker. Write the kit's term instead, or mark it
       (``基础设施共用[[infrastructure_sharing]]``) where the variant is deliberate, e.g. when quoting
       the source's own wording. (Other aliases, such as the short form 小巨人, are fine unmarked.)

@@ -73,7 +73,7 @@ ANSWER_COLUMNS = [
 
 
 def _labels(row, lang: str) -> set[str]:
-    extra = row[f"aliases_{lang}"].split("|") + (row["variants_zh"].split("|") if lang == "zh" else [])
+    extra = row[f"aliases_{lang}"].split("|") + (row["zh_variants"].split("|") if lang == "zh" else [])
     return {row[lang]} | {a for a in extra if a}
 
 
@@ -139,8 +139,8 @@ def test_key_concepts_are_there_in_the_kits_words():
 
 def test_variants_are_recorded_with_the_source_wording():
     r = term("infrastructure_sharing")
-    assert "基础设施共用" in r["variants_zh"] and r["source_term"] == "基础设施共用" and r["source_document"] == "001"
-    assert "阶段演化探索器" in term("stage_transition_explorer")["variants_zh"]
+    assert "基础设施共用" in r["zh_variants"] and r["source_term"] == "基础设施共用" and r["source_document"] == "001"
+    assert "阶段演化探索器" in term("stage_transition_explorer")["zh_variants"]
 
 
 def _sources_folder() -> Path | None:

@@ -66,13 +66,19 @@ def _rows() -> dict[str, dict]:
     return out
 
 
-def kinds() -> list[str]:
-    """The kinds of term (``path``, ``mechanism``, ``cluster_mode`` ...) :func:`normalize_id` accepts."""
+@lru_cache(maxsize=1)
+def _kinds() -> tuple[str, ...]:
     found = set()
     for r in _rows().values():
         found.add(r["kind"])
         found.update(u.split(".")[-1] for u in r["used_in"] if "." in u)
-    return sorted(found)
+    return tuple(sorted(found))
+
+
+def kinds() -> list[str]:
+    """The kinds of term (``path``, ``mechanism``, ``cluster_mode`` ...) :func:`normalize_id` accepts:
+    a term's ``kind``, or the name of a dataset column that holds its id (``lead``, ``dimension`` ...)."""
+    return list(_kinds())
 
 
 def term(id: str) -> dict:
@@ -116,7 +122,8 @@ def _key(value: str) -> str:
     underscores count as one separator."""
     s = unicodedata.normalize("NFKC", value).translate(_QUOTES).casefold()
     s = re.sub(r"[\s_\-]+", " ", s).strip(" .。;；:：,，、")
-    return s
+    # spaces next to a Chinese character carry nothing ("基础 设施共享", "研发 R&D")
+    return re.sub(r"(?<=[\u3400-\u9fff]) | (?=[\u3400-\u9fff])", "", s)
 
 
 @lru_cache(maxsize=1)
@@ -149,7 +156,7 @@ def normalize_id(value: Any, kind: str | None = None) -> Any:
     if not isinstance(value, str):
         return value
     stripped = value.strip()
-    if kind is not None and kind not in kinds():
+    if kind is not None and kind not in _kinds():
         raise CasekitError(f"Unknown kind of term {kind!r}. Kinds: {', '.join(kinds())}.")
     hits = _index().get(_key(stripped), [])
     if kind is not None:

@@ -173,6 +173,10 @@ def test_source_terms_occur_verbatim_in_their_document():
     (" 基础设施共用 ", "infrastructure_sharing"),             # the source's variant
     ("ｉｎｆｒａｓｔｒｕｃｔｕｒｅ＿ｓｈａｒｉｎｇ", "infrastructure_sharing"),   # full width
     ("“小巨人”", "little_giant"),
+    ("基础 设施 共享", "infrastructure_sharing"),
+    ("Infrastructure   Sharing", "infrastructure_sharing"),
+    ("（研发深度参与式协同）".strip("（）"), "rd_deep_participation"),
+    ("deep R&D participation。", "rd_deep_participation"),
     ("研发深度参与式协同", "rd_deep_participation"),
     ("deep R&D participation", "rd_deep_participation"),
     ("技术市场匹配能力", "technology_market_matching"),
@@ -291,3 +295,10 @@ TEXTS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "teaching-
 def test_notes_and_notebooks_use_the_glossary_terms(path):
     problems = check_terms(_markdown_of(path))
     assert not problems, f"{path.relative_to(ROOT)}:\n" + "\n".join(f"  {p}" for p in problems)
+
+
+def test_a_label_of_two_terms_is_left_for_the_check_to_reject(monkeypatch):
+    monkeypatch.setattr(glossary, "_index", lambda: {"shared label": [("a_term", 1), ("b_term", 1)],
+                                                      "alias": [("a_term", 2), ("b_term", 1)]})
+    assert normalize_id("Shared label ") == "Shared label"      # ambiguous: unchanged
+    assert normalize_id("alias") == "b_term"                    # a kit label beats another term's alias

@@ -70,6 +70,13 @@ def test_saving_keeps_other_keys(tmp_path):
         settings.save_language("fr", folder=tmp_path)
 
 
+def test_unwritable_settings_say_what_to_do_instead(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(CasekitError, match="CASEKIT_LANG"):
+        settings.save_language("zh", folder=blocker / "casekit")
+
+
 @pytest.mark.parametrize("content", ['{"language": ', '["zh"]', '{"language": "fr"}', b"\xff\xfe\x00garbage"],
                          ids=["broken-json", "not-an-object", "unknown-language", "not-utf8"])
 def test_bad_settings_file_gives_english_and_one_line(tmp_path, content, capsys):

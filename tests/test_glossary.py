@@ -302,3 +302,9 @@ def test_a_label_of_two_terms_is_left_for_the_check_to_reject(monkeypatch):
                                                       "alias": [("a_term", 2), ("b_term", 1)]})
     assert normalize_id("Shared label ") == "Shared label"      # ambiguous: unchanged
     assert normalize_id("alias") == "b_term"                    # a kit label beats another term's alias
+
+
+def test_the_explorer_labels_ids_it_has_no_words_for_from_the_glossary():
+    assert collaboration.term_zh("interaction") == term("interaction")["zh"]
+    assert collaboration.term_zh("product_innovation") == "产品创新型"           # its own words stay
+    assert collaboration.term_zh("not_an_id_at_all") == "not_an_id_at_all"

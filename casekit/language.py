@@ -28,7 +28,8 @@ Command line (also run by ``CASEKIT_LANG=zh make lab``)::
 
     python -m casekit language zh [DIR]   # save 中文 for every kernel, Chinese first in DIR's notebooks
     python -m casekit language en [DIR]   # the same for English (the default)
-    python -m casekit language mark [DIR] # maintainers: add the markers, keep the order, save nothing
+    python -m casekit language mark [DIR] # maintainers: add the markers, English (the default) first,
+                                          # save nothing: how the kit stores its notebooks
 
 DIR defaults to the kit's ``notebooks/`` folder; only the notebooks directly in DIR (the narrative,
 not ``exercises/``) are rewritten.
@@ -355,8 +356,9 @@ def apply(lang: str, folder: str | Path | None = None) -> list[Rewrite]:
 
 
 def mark(folder: str | Path | None = None) -> list[Rewrite]:
-    """Add language markers to every narrative notebook of ``folder``, keeping each cell's order."""
-    return [rewrite_notebook(p, None) for p in _notebooks(folder)]
+    """Add language markers to every narrative notebook of ``folder`` and put English, the default
+    language, first; no setting is saved. This is how the kit stores its notebooks."""
+    return [rewrite_notebook(p, settings.DEFAULT) for p in _notebooks(folder)]
 
 
 def switch(lang: str, folder: str | Path | None = None, config: str | Path | None = None) -> tuple[Path, list[Rewrite]]:
@@ -409,7 +411,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     """``python -m casekit language zh|en|mark [DIR]``."""
     args = list(sys.argv[1:] if argv is None else argv)
     usage = ("usage: python -m casekit language zh|en [DIR]   (save the language, show it first in DIR's notebooks)\n"
-             "       python -m casekit language mark [DIR]    (add language markers, keep the order)")
+             "       python -m casekit language mark [DIR]    (maintainers: add language markers, English first, save nothing)")
     if not args or args[0] in ("-h", "--help") or len(args) > 2:
         print(usage, file=sys.stderr if args[:1] not in (["-h"], ["--help"]) else sys.stdout)
         return 0 if args[:1] in (["-h"], ["--help"]) else 2
@@ -417,7 +419,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     try:
         if what == "mark":
             rewrites = mark(folder)
-            print("casekit: language markers checked in " + str(Path(folder or NOTEBOOKS_DIR)))
+            print(f"casekit: language markers in {Path(folder or NOTEBOOKS_DIR)}, English first (no setting saved)")
         else:
             saved, rewrites = switch(what, folder)
             name = "中文 (Chinese)" if _lang(what) == "zh" else "English"

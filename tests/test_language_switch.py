@@ -301,6 +301,19 @@ def test_command_line_saves_and_rewrites(copy, tmp_path):
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
+def test_mark_adds_markers_english_first_and_saves_nothing(copy, tmp_path):
+    language.apply("zh", copy)                       # as a student's copy might be
+    cfg = tmp_path / "cfg"
+    r = subprocess.run([sys.executable, "-m", "casekit", "language", "mark", str(copy)], capture_output=True,
+                       text=True, timeout=120, env=_env(CASEKIT_CONFIG_DIR=str(cfg)), cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert not (cfg / "settings.json").exists()
+    cells = _markdown(copy)
+    assert all(_first_block_language(t) in ("en", None) for t in cells.values())
+    assert all(language.blocks(t) is not None for k, t in cells.items() if language.mark_text(t) is not None)
+    assert all(not x.changed for x in language.mark(copy))      # idempotent
+
+
 def test_make_lab_runs_the_switch_first():
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
     lab = make.split("\nlab:", 1)[1].split("\n\n", 1)[0]

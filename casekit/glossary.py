@@ -245,7 +245,8 @@ def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
             start = line.find(variant)
             while start >= 0:
                 end = start + len(variant)
-                if not any(taken[start:end]):
+                negated = start > 0 and line[start - 1] in "无不"   # 无可争议: "undisputed", not a variant
+                if not negated and not any(taken[start:end]):
                     for i in range(start, end):
                         taken[i] = True
                     after = line[end:]

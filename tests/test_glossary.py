@@ -278,6 +278,7 @@ def test_check_terms_reports_unknown_ids_and_unmarked_variants():
     assert "niche_winner" in str(problems[0]) and "基础设施共享" in str(problems[1])
     assert check_terms("本套件写作基础设施共享、阶段转换探索器、有争议。") == []
     assert check_terms("可争论", ignore=("可争论",)) == []
+    assert check_terms("这一点无可争议。") == []                 # "undisputed" is not the variant
     assert glossary.strip_marks("精一赢家[[niche_winner]]") == "精一赢家"
 
 

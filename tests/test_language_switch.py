@@ -21,7 +21,7 @@ import pytest
 from nbclient import NotebookClient
 
 import casekit
-from casekit import i18n, language, settings
+from casekit import language, settings
 from casekit.errors import CasekitError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -121,7 +121,14 @@ def _halves(line: str) -> tuple[int, int, int, str, str] | None:
         # the halves differ clearly in script: one mostly Chinese, the other mostly Latin letters
         if abs(da - db) >= 0.5 and min(da, db) <= 0.4 and max(da, db) >= 0.6:
             zh_first = da > db
-            return m.start(), m.end(), 0 if zh_first else 1, (b if zh_first else a), (a if zh_first else b)
+            en_half, zh_half = (b, a) if zh_first else (a, b)
+            # and say about as much: an English sentence ending in "(kit's reading · 本套件的解读)"
+            # is English, not a bilingual line
+            words = len(re.findall(r"[A-Za-z]+", _NOISE.sub(" ", en_half)))
+            chars = _counts(zh_half)[0] / 1.5
+            if not words or not chars or max(words, chars) > 4 * min(words, chars):
+                continue
+            return m.start(), m.end(), 0 if zh_first else 1, en_half, zh_half
     return None
 
 

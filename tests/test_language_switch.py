@@ -283,6 +283,10 @@ def test_marking_keeps_the_order(tmp_path):
     assert "| 甲 | 乙 |\n|---|---|\n| 1 | 2 |" in marked.split("<!-- zh -->")[1]   # the table stays whole
     assert language.mark_text(marked) == marked
     assert language.mark_text("Only English.") is None
+    # a long English sentence ending in a bilingual aside is English, not a bilingual line
+    long = "* **Qingdao:** " + "many English words here, " * 8 + "the kit's reading (kit's reading · 本套件的解读)."
+    assert language.classify_line(long) == "en"
+    assert language.classify_line("## The four units, in teaching order · 四个单元及建议顺序") == "both"
 
 
 def test_command_line_saves_and_rewrites(copy, tmp_path):

@@ -63,9 +63,18 @@ _LABELS = {
 }
 
 
+def _label_pair(key: str) -> tuple[str, str]:
+    """(English, Chinese) for an id: the labels above, else the glossary's terms, else the id."""
+    if key in _LABELS:
+        return _LABELS[key]
+    from .glossary import label as glossary_label
+
+    return glossary_label(key, "en"), glossary_label(key, "zh")
+
+
 def term(key: str) -> str:
     """Display label of an id (business model, mode, side ...) in the current language."""
-    en, zh = _LABELS.get(key, (key, key))
+    en, zh = _label_pair(key)
     return t(en, zh)
 
 
@@ -822,11 +831,11 @@ def _business_model(case: Case, cat: Catalog) -> list[Finding]:
 
 
 def term_en(key: str) -> str:
-    return _LABELS.get(key, (key, key))[0]
+    return _label_pair(key)[0]
 
 
 def term_zh(key: str) -> str:
-    return _LABELS.get(key, (key, key))[1]
+    return _label_pair(key)[1]
 
 
 @rule("mode_sets_starting_side")

@@ -29,8 +29,17 @@ def _scope() -> list[Path]:
     return files
 
 
+_RECORDS_VARIANTS = {"datasets/glossary.csv", "datasets/glossary.yaml", "datasets/README.md", "casekit/glossary.py"}
+
+
 def _read(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
+    if path.name == "glossary.csv":   # the glossary records replaced wordings in zh_variants, by design
+        import csv
+        import io
+
+        rows = list(csv.DictReader(io.StringIO(text)))
+        return "\n".join(",".join(v for k, v in r.items() if k != "zh_variants") for r in rows)
     if path.suffix == ".ipynb":
         return "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
     return text
@@ -271,7 +280,8 @@ def test_also_near_twenty_years_is_a_flagged_quirk():
     "把“小巨人”数量约为", "来源质量透镜", "本套件解读", "路径适配顾问",
 ])
 def test_chinese_variant_terms_are_gone(variant):
-    assert not _where(variant), f"{variant!r} still in {_where(variant)}"
+    left = [n for n in _where(variant) if n not in _RECORDS_VARIANTS]   # those document the variants
+    assert not left, f"{variant!r} still in {left}"
 
 
 @pytest.mark.parametrize("term", ["阶段转换探索器", "基础设施共享", "有争议", "本套件的解读"])

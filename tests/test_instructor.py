@@ -513,3 +513,13 @@ def test_selfstudy_checks_everything_and_folds_each_solution(built):
     import nbformat
 
     nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
+
+
+def test_installed_package_writes_only_where_it_is_told(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(masters, "in_clone", lambda: False)
+    monkeypatch.setattr(masters, "EXERCISES", tmp_path / "missing")
+    assert main(["list"]) == 2
+    assert "--exercises" in capsys.readouterr().err
+    with pytest.raises(CasekitError, match="--dist"):
+        masters.dist_folder(None)
+    assert masters.dist_folder(tmp_path / "d") == (tmp_path / "d").resolve()

@@ -29,7 +29,7 @@ from . import integrity
 from . import sandbox as sb
 from .evaluate import evaluate_cells
 from .leaks import scan_for_leaks
-from .masters import DIST, MasterInfo, has_tag, parse_master, sha256, source
+from .masters import dist_folder, MasterInfo, has_tag, parse_master, sha256, source
 
 __all__ = ["Build", "build_student", "build_students", "default_jobs", "load_manifest",
            "extract_tests", "MANIFEST_VERSION", "CHECKER_INIT"]
@@ -239,7 +239,7 @@ def build_student(master: str | Path, dist: str | Path | None = None, timeout: f
         raise CasekitError(f"The exercise master {master} does not exist.")
     if sandbox and not sb.probe().ok:
         raise CasekitError(sb.probe().reason)
-    dist = Path(dist or DIST).resolve()
+    dist = dist_folder(dist)
     build_dir = dist / "build" / master.stem
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ from . import integrity
 from . import sandbox as sb
 from .build import build_student, default_jobs, extract_tests, load_manifest, stop_running
 from .evaluate import evaluate_cells
-from .masters import DIST, exercise_masters, has_tag, is_boilerplate, sha256, source
+from .masters import dist_folder, exercise_masters, has_tag, is_boilerplate, sha256, source
 
 __all__ = ["grade", "GradeReport", "read_submission", "Submission", "MAX_FILE_BYTES", "NOT_ATTEMPTED"]
 
@@ -402,7 +402,7 @@ def grade(submissions: str | Path, out: str | Path | None = None, dist: str | Pa
     limits = limits or sb.Limits(wall_seconds=timeout, cpu_seconds=int(max(timeout, 1)))
     sandbox_label = (f"bubblewrap; {limits.describe(info.how)}" if sandbox
                      else "UNSANDBOXED (--no-sandbox): student code ran with the grader's rights")
-    dist = Path(dist or DIST).resolve()
+    dist = dist_folder(dist)
     out = Path(out or dist / "grades").resolve()
     if out == root.resolve() or root.resolve() in out.parents:
         raise CasekitError("Write the grades outside the submissions folder (--out).")

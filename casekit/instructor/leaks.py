@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import CasekitError
-from .masters import CONFIG as _CONFIG, EXERCISES, DIST, exercise_masters, source as _source
+from .masters import CONFIG as _CONFIG, EXERCISES, dist_folder, exercise_masters, source as _source
 
 __all__ = ["Leak", "scan_for_leaks", "scan_built", "answer_atoms", "message_leaks"]
 
@@ -396,7 +396,7 @@ def _answer_leaks(master: dict, student: dict, answers: dict, questions: dict) -
 
 def scan_built(dist: str | Path | None = None, exercises: str | Path | None = None) -> dict[str, list[Leak]]:
     """Scan every notebook in ``dist/student`` against its master."""
-    dist = Path(dist or DIST)
+    dist = dist_folder(dist)
     masters = {m.name: m for m in exercise_masters(exercises)}
     found = sorted((dist / "student").glob("*.ipynb"))
     if not found:

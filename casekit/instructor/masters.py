@@ -18,12 +18,28 @@ import yaml
 
 from ..errors import CasekitError
 
-__all__ = ["ROOT", "EXERCISES", "DIST", "Question", "MasterInfo", "exercise_masters", "find_masters",
+__all__ = ["ROOT", "EXERCISES", "DIST", "in_clone", "dist_folder", "Question", "MasterInfo", "exercise_masters", "find_masters",
            "parse_master", "source", "has_tag", "answer_names_of", "is_boilerplate"]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXERCISES = ROOT / "notebooks" / "exercises"
 DIST = ROOT / "dist"
+
+
+def in_clone() -> bool:
+    """Is casekit running from the kit's repository (masters and dist/ beside it), not a wheel?"""
+    return (ROOT / "pyproject.toml").is_file() and EXERCISES.is_dir()
+
+
+def dist_folder(dist: str | Path | None) -> Path:
+    """Where instructor commands write: the folder given, else the clone's ``dist/``. An installed
+    casekit writes only where it is told (never into site-packages)."""
+    if dist:
+        return Path(dist).resolve()
+    if not in_clone():
+        raise CasekitError("Tell casekit where to write: pass --dist FOLDER (an installed casekit has no "
+                           "repository folder to write into, and writes only where it is told).")
+    return DIST.resolve()
 
 _RAW_BLOCK = re.compile(r"^\s*#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
 CONFIG = re.compile(r'^\s*"""\s*#\s*BEGIN TEST CONFIG(.*?)"""\s*#\s*END TEST CONFIG\s*\n?', re.S)
@@ -47,6 +63,10 @@ def exercise_masters(exercises: str | Path | None = None) -> list[Path]:
     """Every exercise master (``notebooks/exercises/*.ipynb``), in teaching order."""
     folder = Path(exercises) if exercises else EXERCISES
     if not folder.is_dir():
+        if not exercises and not in_clone():
+            raise CasekitError("Exercise masters are not part of the installed package (they hold the "
+                               "solutions). Pass --exercises FOLDER with the masters from the casekit "
+                               "repository.")
         raise CasekitError(f"The exercise folder {folder} does not exist. Run this from the casekit "
                            "repository, or pass --exercises with the folder that holds the masters.")
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 from .build import build_student, CHECKER_INIT
-from .masters import DIST, has_tag as _has_tag, sha256 as _sha256, source as _source
+from .masters import dist_folder, has_tag as _has_tag, sha256 as _sha256, source as _source
 
 __all__ = ["build_selfstudy", "SOLUTION_HEADING"]
 
@@ -79,7 +79,7 @@ def build_selfstudy(master: str | Path, dist: str | Path | None = None, rebuild:
     forces a fresh build).
     """
     master = Path(master).resolve()
-    dist = Path(dist or DIST).resolve()
+    dist = dist_folder(dist)
     build_dir = dist / "build" / master.stem
     stale = (dist / "autograder" / f"{master.stem}.master-sha256")
     manifest = dist / "autograder" / f"{master.stem}.manifest.json"

@@ -233,7 +233,7 @@ def leaks(text: str, value) -> bool:
         forms = {f"{value:g}", f"{value:.1f}", f"{value:.2f}", f"{value:.3f}"}
         if float(value).is_integer():
             forms.add(str(int(value)))
-        return any(re.search(rf"(?<![\d.]){re.escape(f)}(?!\d)", text) for f in forms)
+        return any(re.search(rf"(?<![\d.]){re.escape(f)}(?!\.?\d)", text) for f in forms)
     return False
 
 

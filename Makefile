@@ -1,5 +1,6 @@
 # casekit: two commands for users (see README.md)
 #   make lab    install everything and open JupyterLab on notebooks/00_start_here.ipynb
+#               (CASEKIT_LANG=zh make lab: the same, in Chinese)
 #   make test   install everything (and Chromium for the browser tests) and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -11,7 +12,9 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null 
 # JupyterLab refuses to run as root (containers, class VMs) unless told it is deliberate.
 ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# CASEKIT_LANG=zh make lab: save Chinese for every kernel and put Chinese first in the notebooks.
 lab: install
+	@if [ -n "$$CASEKIT_LANG" ]; then $(BIN)/python -m casekit language "$$CASEKIT_LANG" notebooks || exit 1; fi
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOTFLAG)
 
 test: install-test browser-deps

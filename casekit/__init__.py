@@ -13,10 +13,10 @@ from typing import Any
 from . import diagrams, i18n, plotting  # so casekit.diagrams.show(...) works after `import casekit`
 from .datasets import catalog, codebook, dataset_names, load_dataset, metadata, table
 from .errors import CasekitError, install_ipython_handler
-from .i18n import get_language, set_language
+from .i18n import chosen_language, get_language, set_language
 
 __all__ = [
-    "CasekitError", "catalog", "codebook", "dataset_names", "get_language", "load_dataset", "metadata",
+    "CasekitError", "catalog", "chosen_language", "codebook", "dataset_names", "get_language", "load_dataset", "metadata",
     "save", "set_language", "table",
 ]
 __version__ = "0.1.0"

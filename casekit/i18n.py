@@ -19,11 +19,13 @@ import weakref
 from typing import Any, Callable
 
 from .errors import CasekitError
+from .settings import chosen_language
 
-__all__ = ["LANGUAGES", "get_language", "set_language", "t", "label", "on_language_change"]
+__all__ = ["LANGUAGES", "chosen_language", "get_language", "set_language", "t", "label", "on_language_change"]
 
 LANGUAGES = ("en", "zh")
-_state = {"lang": "en"}
+# The user's choice (CASEKIT_LANG, else the settings file, else English), read once per kernel.
+_state = {"lang": chosen_language()}
 # Bound methods are held weakly, so a widget nobody holds any more stops redrawing (and is freed).
 _callbacks: list[Callable[[str], None] | weakref.WeakMethod] = []
 

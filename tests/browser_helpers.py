@@ -62,6 +62,7 @@ class LabServer:
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     proc: subprocess.Popen | None = None
+    env: dict = field(default_factory=dict)   # extra environment for the server and its kernels
 
     @property
     def base(self) -> str:
@@ -78,7 +79,7 @@ class LabServer:
         (config / "labconfig" / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
         _write_settings(settings)
-        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), PYTHONUNBUFFERED="1")
+        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), PYTHONUNBUFFERED="1", **self.env)
         env.pop("MPLBACKEND", None)
         self.log = open(self.state / "jupyterlab.log", "w")
         self.proc = subprocess.Popen(

@@ -1,10 +1,17 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-import casekit
-from casekit import diagrams
+# The tests choose their language: this process, and every kernel or subprocess a test starts, is
+# English unless the test says otherwise, whatever the developer picked for themselves
+# (CASEKIT_LANG, ~/.config/casekit/settings.json). Nothing here reads or writes the real settings.
+os.environ["CASEKIT_LANG"] = "en"
+os.environ["CASEKIT_CONFIG_DIR"] = tempfile.mkdtemp(prefix="casekit-test-config-")
+
+import casekit  # noqa: E402  (after the language is fixed)
+from casekit import diagrams  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = Path(os.environ.get("CASEKIT_TEST_EXERCISES", ROOT / "notebooks" / "exercises"))

@@ -1,0 +1,252 @@
+"""The glossary (术语表): every kit term in both languages, and answers in either language.
+
+The dataset ``glossary`` holds one row per term: its id, Chinese and English terms, other wordings
+(aliases), the source's own term and a note. Exercise checks normalise a student's answer through
+it, so an English id, an English label or a Chinese label all count as the same answer:
+
+>>> from casekit.glossary import normalize_id, normalize_answer, term
+>>> normalize_id("基础设施共享")
+'infrastructure_sharing'
+>>> normalize_id("  Infrastructure_Sharing ")
+'infrastructure_sharing'
+>>> normalize_id("基础设施共用")          # the source's wording, kept as an alias
+'infrastructure_sharing'
+>>> normalize_id("原始创新", kind="path")
+'original'
+>>> normalize_id("something else")        # not a glossary term: returned stripped, unchanged
+'something else'
+>>> normalize_answer({"a": "大企业合作", "b": ["跨国并购", "absorption"]})
+{'a': 'large_firm_cooperation', 'b': ['cross_border_ma', 'absorption']}
+>>> term("niche_winner")["zh"]
+'精一赢家'
+
+Notes and notebooks mark glossary terms as ``[[term_id]]`` (e.g. ``[[niche_winner]]``);
+:func:`check_terms` reports marked ids that are not in the glossary and Chinese variants (aliases) of
+glossary terms written without a marker.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from . import i18n
+from .datasets import load_dataset
+from .errors import CasekitError
+
+__all__ = [
+    "glossary", "term", "label", "kinds", "normalize_id", "normalize_answer", "MARK", "TermProblem",
+    "check_terms", "strip_marks",
+]
+
+#: A term marker in notes and notebooks: ``[[term_id]]``.
+MARK = re.compile(r"\[\[\s*([A-Za-z0-9_]+)\s*\]\]")
+
+
+def glossary() -> pd.DataFrame:
+    """The glossary as a new DataFrame (dataset ``glossary``), one row per term."""
+    return load_dataset("glossary")
+
+
+@lru_cache(maxsize=1)
+def _rows() -> dict[str, dict]:
+    df = load_dataset("glossary")
+    out = {}
+    for rec in df.astype(object).to_dict(orient="records"):
+        rec = {k: ("" if v is None or v is pd.NA else str(v)) for k, v in rec.items()}
+        rec["aliases_zh"] = [a for a in rec["aliases_zh"].split("|") if a.strip()]
+        rec["aliases_en"] = [a for a in rec["aliases_en"].split("|") if a.strip()]
+        rec["variants_zh"] = [a for a in rec.get("variants_zh", "").split("|") if a.strip()]
+        rec["used_in"] = rec["used_in"].split()
+        out[rec["id"]] = rec
+    return out
+
+
+def kinds() -> list[str]:
+    """The kinds of term (``path``, ``mechanism``, ``cluster_mode`` ...) :func:`normalize_id` accepts."""
+    found = set()
+    for r in _rows().values():
+        found.add(r["kind"])
+        found.update(u.split(".")[-1] for u in r["used_in"] if "." in u)
+    return sorted(found)
+
+
+def term(id: str) -> dict:
+    """One term as a dict (``id``, ``kind``, ``zh``, ``en``, ``aliases_zh``, ``aliases_en``,
+    ``variants_zh``, ``source_term``, ``source_document``, ``note_zh``, ``note_en``, ``used_in``, ``cite``).
+
+    ``id`` may also be a label in either language.
+    """
+    rows = _rows()
+    key = normalize_id(id) if isinstance(id, str) else id
+    if key not in rows:
+        import difflib
+
+        close = difflib.get_close_matches(str(key), list(rows), n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise CasekitError(f"{id!r} is not in the glossary.{hint} "
+                           "casekit.glossary.glossary() lists every term.")
+    r = rows[key]
+    return {**r, "aliases_zh": list(r["aliases_zh"]), "aliases_en": list(r["aliases_en"]),
+            "variants_zh": list(r["variants_zh"]), "used_in": list(r["used_in"])}
+
+
+def label(id: str, lang: str | None = None) -> str:
+    """The term for an id in the current (or given) language; the id itself if it is not a term."""
+    r = _rows().get(id)
+    if r is None:
+        return id
+    return r["zh"] if (lang or i18n.get_language()) == "zh" else r["en"]
+
+
+# ------------------------------------------------------------------------------------------------
+# normalising answers
+# ------------------------------------------------------------------------------------------------
+_QUOTES = str.maketrans({"“": "", "”": "", "‘": "", "’": "", '"': "", "'": "", "「": "", "」": "",
+                         "《": "", "》": "", "–": "-", "—": "-", "‐": "-", "−": "-", "·": " "})
+
+
+def _key(value: str) -> str:
+    """Case-, width- and whitespace-insensitive form of a label: NFKC folds full-width letters,
+    digits and punctuation (（）：，) to their ASCII forms; quotes go; spaces, hyphens and
+    underscores count as one separator."""
+    s = unicodedata.normalize("NFKC", value).translate(_QUOTES).casefold()
+    s = re.sub(r"[\s_\-]+", " ", s).strip(" .。;；:：,，、")
+    return s
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, list[tuple[str, int]]]:
+    """Normalised label -> [(id, rank)]: rank 0 for the id, 1 for the kit's labels, 2 for aliases."""
+    idx: dict[str, list[tuple[str, int]]] = {}
+    for r in _rows().values():
+        for rank, labels in ((0, [r["id"]]), (1, [r["zh"], r["en"]]), (2, r["aliases_zh"] + r["aliases_en"] + r["variants_zh"])):
+            for lab in labels:
+                k = _key(lab)
+                if k and (r["id"], rank) not in idx.setdefault(k, []):
+                    idx[k].append((r["id"], rank))
+    return idx
+
+
+def _matches_kind(id: str, kind: str) -> bool:
+    r = _rows()[id]
+    return r["kind"] == kind or any(u == kind or u.split(".")[-1] == kind for u in r["used_in"])
+
+
+def normalize_id(value: Any, kind: str | None = None) -> Any:
+    """The glossary id for ``value``: an English id, an English label or a Chinese label or alias
+    (case-, width- and whitespace-insensitive; full-width punctuation tolerated). Anything else comes
+    back stripped but otherwise unchanged (non-strings come back as they are).
+
+    ``kind`` (a :func:`kinds` entry such as ``"path"``, ``"mechanism"``, ``"lead"``) limits the
+    match to terms of that kind or used in a column of that name. A label that names several terms
+    of different ids (without ``kind`` to tell them apart) comes back unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    stripped = value.strip()
+    if kind is not None and kind not in kinds():
+        raise CasekitError(f"Unknown kind of term {kind!r}. Kinds: {', '.join(kinds())}.")
+    hits = _index().get(_key(stripped), [])
+    if kind is not None:
+        hits = [h for h in hits if _matches_kind(h[0], kind)]
+    if not hits:
+        return stripped
+    best = min(rank for _, rank in hits)
+    ids = sorted({i for i, rank in hits if rank == best})
+    return ids[0] if len(ids) == 1 else stripped
+
+
+def normalize_answer(obj: Any, kind: str | None = None) -> Any:
+    """:func:`normalize_id` applied element-wise: to a str, to the items of a list / tuple / set,
+    and to the keys and values of a dict (recursively). Other values come back unchanged."""
+    if isinstance(obj, str):
+        return normalize_id(obj, kind)
+    if isinstance(obj, dict):
+        return {normalize_answer(k, kind): normalize_answer(v, kind) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [normalize_answer(v, kind) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(normalize_answer(v, kind) for v in obj)
+    if isinstance(obj, (set, frozenset)):
+        return type(obj)(normalize_answer(v, kind) for v in obj)
+    return obj
+
+
+# ------------------------------------------------------------------------------------------------
+# term marking in notes and notebooks
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TermProblem:
+    """One problem :func:`check_terms` found: ``kind`` is ``"unknown_id"`` or ``"unmarked_variant"``."""
+
+    kind: str
+    text: str       # the marker or the variant as written
+    id: str         # the marked id, or the glossary id the variant belongs to
+    line: int       # 1-based line in the checked text
+    hint: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.text!r}: {self.hint}"
+
+
+def strip_marks(text: str) -> str:
+    """The text with every ``[[term_id]]`` marker removed (what a reader should see)."""
+    return MARK.sub("", text)
+
+
+@lru_cache(maxsize=1)
+def _variants() -> list[tuple[str, str, str]]:
+    """(variant, id, kit's term) for every Chinese wording the kit has replaced (``variants_zh``),
+    longest first so that a long variant is reported once, not also as its parts."""
+    out = [(v, r["id"], r["zh"]) for r in _rows().values() for v in r["variants_zh"]]
+    return sorted(out, key=lambda v: -len(v[0]))
+
+
+def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
+    """Problems with the glossary terms of one text (a note, a notebook's markdown):
+
+    * ``unknown_id``: a ``[[term_id]]`` marker whose id is not in the glossary;
+    * ``unmarked_variant``: a Chinese variant of a glossary term (one of its ``variants_zh``, such as
+      基础设施共用 for 基础设施共享) written without a marker. Write the kit's term instead, or mark it
+      (``基础设施共用[[infrastructure_sharing]]``) where the variant is deliberate, e.g. when quoting
+      the source's own wording. (Other aliases, such as the short form 小巨人, are fine unmarked.)
+
+    In a notebook, a marker can sit in an HTML comment so that readers do not see it:
+    ``精一赢家<!-- [[niche_winner]] -->``.
+
+    ``ignore`` lists variants to accept. Returns an empty list when all is well.
+    """
+    rows = _rows()
+    problems: list[TermProblem] = []
+    lines = text.split("\n")
+    for n, line in enumerate(lines, 1):
+        for m in MARK.finditer(line):
+            if m.group(1) not in rows:
+                close = __import__("difflib").get_close_matches(m.group(1), list(rows), n=1)
+                problems.append(TermProblem("unknown_id", m.group(0), m.group(1), n,
+                                            f"{m.group(1)!r} is not a glossary id"
+                                            + (f" (did you mean {close[0]!r}?)" if close else "")))
+        taken = [False] * len(line)
+        for variant, id, preferred in _variants():
+            if variant in ignore:
+                continue
+            start = line.find(variant)
+            while start >= 0:
+                end = start + len(variant)
+                if not any(taken[start:end]):
+                    for i in range(start, end):
+                        taken[i] = True
+                    after = line[end:]
+                    marked = re.match(r"\s*[”」》]?\s*(?:<!--\s*)?\[\[\s*" + re.escape(id) + r"\s*\]\]", after)
+                    if not marked:
+                        problems.append(TermProblem(
+                            "unmarked_variant", variant, id, n,
+                            f"a variant of {preferred} ({id}); write {preferred}, or mark a deliberate "
+                            f"variant as {variant}[[{id}]]"))
+                start = line.find(variant, end)
+    return problems

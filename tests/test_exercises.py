@@ -196,3 +196,27 @@ def test_a_wrong_prediction_loses_its_points_alone(solved):
     later = names[names.index(question) + 1]
     assert scores[later][0] == scores[later][1], f"{later}: the confirmation should not depend on the prediction"
     assert all(s == p for n, (s, p) in scores.items() if n != question)
+
+
+def _in_chinese(value):
+    """An answer with every glossary id replaced by its Chinese label (other values unchanged)."""
+    from casekit import glossary
+
+    if isinstance(value, str):
+        return glossary.label(value, "zh")
+    if isinstance(value, dict):
+        return {_in_chinese(k): _in_chinese(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(_in_chinese(v) for v in value)
+    return value
+
+
+def test_id_answers_are_accepted_in_chinese(solved):
+    master, answers = solved
+    zh = {k: _in_chinese(v) for k, v in answers.items()}
+    changed = [k for k in answers if isinstance(answers[k], (str, list, tuple, set, dict)) and zh[k] != answers[k]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = em.grade(master, zh)
+    lost = {n: s for n, s in scores.items() if s[0] != s[1]}
+    assert not lost, f"{master.path.name}: answers given as Chinese labels ({changed}) lose points: {lost}"

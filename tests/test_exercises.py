@@ -220,3 +220,14 @@ def test_id_answers_are_accepted_in_chinese(solved):
         scores = em.grade(master, zh)
     lost = {n: s for n, s in scores.items() if s[0] != s[1]}
     assert not lost, f"{master.path.name}: answers given as Chinese labels ({changed}) lose points: {lost}"
+
+
+def test_grading_does_not_depend_on_the_display_language(solved):
+    """The grader's interpreter may run in Chinese (the user's setting): same marks."""
+    master, answers = solved
+    casekit_module = __import__("casekit")
+    casekit_module.set_language("zh")      # the autouse fixture puts English back afterwards
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = em.grade(master, answers)
+    assert all(abs(s - p) < 1e-9 for s, p in scores.values()), f"{master.path.name}: in Chinese: {scores}"

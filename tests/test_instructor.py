@@ -436,6 +436,8 @@ def test_master_is_proved_and_its_student_version_leaks_nothing(built, master):
     student = json.loads(result.student.read_text(encoding="utf-8"))
     assert any(masters.has_tag(c, "otter_answer_cell") for c in student["cells"])
     assert "casekit.exercises.Checker(" in json.dumps(student)           # bilingual form checks
+    assert "Instructor master" in master.read_text(encoding="utf-8")      # the master says what it is
+    assert "Instructor master" not in json.dumps(student, ensure_ascii=False)
     tests = student["metadata"]["otter"]["tests"]
     for spec in tests.values():
         for case in spec["suites"][0]["cases"]:

@@ -142,7 +142,8 @@ def _handout_answer_cells(student: dict) -> dict[str, dict]:
 
 def _checker_cells(nb: dict, name: str) -> dict:
     """Replace otter's initialising cell by casekit's bilingual checker (same ``grader`` name,
-    same ``grader.check("q")`` cells)."""
+    same ``grader.check("q")`` cells), and drop the master's "instructor master" banner."""
+    nb["cells"] = [c for c in nb.get("cells", []) if not has_tag(c, "casekit_master_banner")]
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code" and "otter.Notebook(" in source(cell):
             cell["source"] = CHECKER_INIT.format(name=f"{name}.ipynb")

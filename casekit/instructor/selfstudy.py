@@ -19,6 +19,7 @@ from .masters import dist_folder, has_tag as _has_tag, sha256 as _sha256, source
 __all__ = ["build_selfstudy", "SOLUTION_HEADING"]
 
 SOLUTION_HEADING = "Solution · 参考答案"
+_PROMPT_BLOCK = re.compile(r"^\s*#\s*BEGIN PROMPT.*?^\s*#\s*END PROMPT[^\n]*\n?", re.S | re.M)
 
 
 def _all_tests(zip_path: Path) -> dict:

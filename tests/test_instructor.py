@@ -458,6 +458,41 @@ def _answers_by_question(nb):
     return out
 
 
+def _solved(result, master) -> dict:
+    """The handout with every answer cell filled with the master's solution."""
+    from casekit.instructor.selfstudy import _clean_solution
+
+    handout = json.loads(result.student.read_text(encoding="utf-8"))
+    solved = json.loads((result.build_dir / "autograder" / master.name).read_text(encoding="utf-8"))
+    solutions = {q: [_clean_solution(masters.source(c)) for c in cells if c["cell_type"] == "code"]
+                 for q, cells in _answers_by_question(solved).items()}
+    full = copy.deepcopy(handout)
+    for q, cells in _answers_by_question(full).items():
+        code_cells = [c for c in cells if c["cell_type"] == "code"]
+        for k, cell in enumerate(code_cells):
+            cell["source"] = solutions[q][k] if k < len(solutions[q]) else ""
+    return full
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_a_wrong_prediction_loses_its_points_through_the_grader(built, tmp_path):
+    """Unit 1: predict whether the capability forms (q3), then confirm with the explorer (q4)."""
+    if not sb.probe().ok:
+        pytest.skip(sb.probe().reason)
+    master = EXERCISES / "02_keda_zhongtu_exercises.ipynb"
+    result = _build_of(built, master)
+    nb = _solved(result, master)
+    nb["cells"].append({"cell_type": "code", "id": "late", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": "q3_forms = not q3_forms   # the prediction, changed after the fact"})
+    (tmp_path / "s" / "ann").mkdir(parents=True)
+    (tmp_path / "s" / "ann" / master.name).write_text(json.dumps(nb))
+    report = grading.grade(tmp_path / "s", out=tmp_path / "g", dist=built[0], exercises=EXERCISES, progress=False)
+    rows = {r["question"]: r for r in report.rows if not r["manual"]}
+    assert rows["q3_predict_capability"]["score"] < rows["q3_predict_capability"]["possible"]
+    assert all(r["score"] == r["possible"] for q, r in rows.items() if q != "q3_predict_capability")
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.name)
@@ -466,16 +501,7 @@ def test_solutions_handed_in_get_full_marks_and_a_blank_nothing(built, master, t
         pytest.skip(sb.probe().reason)
     result = _build_of(built, master)
     handout = json.loads(result.student.read_text(encoding="utf-8"))
-    solved = json.loads((result.build_dir / "autograder" / master.name).read_text(encoding="utf-8"))
-    from casekit.instructor.selfstudy import _clean_solution
-
-    solutions = {q: [_clean_solution(masters.source(c)) for c in cells if c["cell_type"] == "code"]
-                 for q, cells in _answers_by_question(solved).items()}
-    full = copy.deepcopy(handout)
-    for q, cells in _answers_by_question(full).items():
-        code_cells = [c for c in cells if c["cell_type"] == "code"]
-        for k, cell in enumerate(code_cells):
-            cell["source"] = solutions[q][k] if k < len(solutions[q]) else ""
+    full = _solved(result, master)
     subs = tmp_path / "subs"
     for who, nb in (("full", full), ("blank", handout)):
         (subs / who).mkdir(parents=True)

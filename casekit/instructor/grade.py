@@ -218,8 +218,23 @@ def _missing_cells(nb: dict, man: dict) -> list[str]:
             if cid not in ids]
 
 
+def _blank(data) -> bool:
+    """The handout's placeholder: ``...``, or a container holding nothing but placeholders
+    (``answers["a"] = ...`` left as handed out)."""
+    if not isinstance(data, dict):
+        return False
+    tag, v = data.get("$"), data.get("v")
+    if tag == "ellipsis":
+        return True
+    if tag in ("list", "tuple", "set", "frozenset") and isinstance(v, list):
+        return all(_blank(x) for x in v)
+    if tag == "dict" and isinstance(v, list):
+        return all(isinstance(p, list) and len(p) == 2 and _blank(p[1]) for p in v)
+    return False
+
+
 def _attempted(entry: dict) -> bool:
-    return "data" in entry and entry["data"] != {"$": "ellipsis"} or "unsupported" in entry
+    return ("data" in entry and not _blank(entry["data"])) or "unsupported" in entry
 
 
 def _grade_one(sub: Submission, man: dict, tests_dir: Path, limits: sb.Limits, sandbox: bool,

@@ -1,0 +1,129 @@
+"""Guards shared by the widgets and the public functions: bad input becomes one clear line.
+
+* :func:`guarded` makes an ipywidgets control class whose ``.value`` assignments from Python are
+  checked first. A value of the wrong type, a non-finite number, a fraction for a whole-number
+  slider, an inverted range or an unknown choice leaves the control at its last valid value; an
+  out-of-range number is clamped (as ipywidgets does) *and said*. Either way the owner's
+  ``report(message)`` callback gets one line (the widget shows it in its readout) and nothing
+  is raised, so a notebook cell never shows a traitlets traceback. Values coming from the browser
+  do not pass through here (ipywidgets sets them with ``set_trait``), so dragging stays as fast.
+* :func:`short` shortens a repr for a message (a 5 MB key must not make a 5 MB message).
+
+Internal module: not part of the public API.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import reprlib
+from functools import lru_cache
+from typing import Any, Callable
+
+from .i18n import t
+
+_repr = reprlib.Repr()
+_repr.maxstring = 60
+_repr.maxother = 60
+_repr.maxlist = 6
+_repr.maxtuple = 6
+_repr.maxdict = 4
+_repr.maxlevel = 2
+
+
+def short(value: Any, limit: int = 80) -> str:
+    """A repr of ``value`` cut to about ``limit`` characters (never raises)."""
+    try:
+        text = _repr.repr(value)
+    except Exception:  # a broken __repr__ must not break the message about it
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def check_control_value(ctl: Any, value: Any) -> tuple[Any, str | None]:
+    """``(value_to_set, problem)`` for a value assigned to ``ctl``: problem is None when fine;
+    value_to_set is None when the control must keep its value."""
+    name = getattr(ctl, "description", "") or type(ctl).__name__
+    has_range = hasattr(ctl, "min") and hasattr(ctl, "max") and not hasattr(ctl, "options")
+    if has_range:
+        lo, hi = ctl.min, ctl.max
+        whole = isinstance(ctl.value, int) or (isinstance(ctl.value, tuple) and ctl.value
+                                               and isinstance(ctl.value[0], int))
+        items = tuple(value) if isinstance(value, (tuple, list)) and isinstance(ctl.value, tuple) else None
+        if isinstance(ctl.value, tuple):
+            if items is None or len(items) != 2 or not all(_is_number(v) for v in items):
+                return None, t(f"{name}: {short(value)} is not a range; give two numbers (low, high), "
+                               f"e.g. ({_fmt(lo)}, {_fmt(hi)}).",
+                               f"{name}：{short(value)} 不是范围；请给两个数（下限, 上限），例如 ({_fmt(lo)}, {_fmt(hi)})。")
+            if items[0] > items[1]:
+                return None, t(f"{name}: the range {short(value)} is upside down; put the lower number first, "
+                               f"e.g. ({_fmt(items[1])}, {_fmt(items[0])}).",
+                               f"{name}：范围 {short(value)} 上下颠倒；请把较小的数放前面，例如 ({_fmt(items[1])}, {_fmt(items[0])})。")
+            if whole and any(float(v) != int(v) for v in items):
+                return None, t(f"{name}: use whole numbers, not {short(value)}.",
+                               f"{name}：请用整数，而不是 {short(value)}。")
+            clamped = tuple(min(max(v, lo), hi) for v in items)
+            if clamped != items:
+                return clamped, t(f"{name}: {short(value)} goes beyond {_fmt(lo)}–{_fmt(hi)}; set to "
+                                  f"{_fmt(clamped[0])}–{_fmt(clamped[1])}.",
+                                  f"{name}：{short(value)} 超出 {_fmt(lo)}–{_fmt(hi)}，已设为 {_fmt(clamped[0])}–{_fmt(clamped[1])}。")
+            return value, None
+        if not _is_number(value):
+            return None, t(f"{name}: {short(value)} is not a number; use a number from {_fmt(lo)} to {_fmt(hi)}.",
+                           f"{name}：{short(value)} 不是数字；请用 {_fmt(lo)} 到 {_fmt(hi)} 之间的数。")
+        if whole and float(value) != int(value):
+            return None, t(f"{name}: {short(value)} is not a whole number; use one from {_fmt(lo)} to {_fmt(hi)}.",
+                           f"{name}：{short(value)} 不是整数；请用 {_fmt(lo)} 到 {_fmt(hi)} 之间的整数。")
+        if not lo <= value <= hi:
+            clamped = min(max(value, lo), hi)
+            return clamped, t(f"{name}: {_fmt(value)} is outside {_fmt(lo)}–{_fmt(hi)}; set to {_fmt(clamped)}.",
+                              f"{name}：{_fmt(value)} 超出 {_fmt(lo)}–{_fmt(hi)}，已设为 {_fmt(clamped)}。")
+        return value, None
+    return value, None
+
+
+@lru_cache(maxsize=None)
+def guarded(cls: type) -> type:
+    """A subclass of the ipywidgets control ``cls`` whose Python-side ``.value`` is checked."""
+
+    class Guarded(cls):
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name != "value" or not self.__dict__.get("_guard_on"):
+                return super().__setattr__(name, value)
+            report: Callable[[str], None] | None = self.__dict__.get("_report")
+            new, problem = check_control_value(self, value)
+            if new is not None:
+                try:
+                    super().__setattr__(name, new)
+                except Exception as exc:  # traitlets' TraitError (an unknown choice) and friends
+                    from traitlets import TraitError
+
+                    if not isinstance(exc, TraitError):
+                        raise
+                    choices = [str(v) for v in getattr(self, "options", ())][:12]
+                    desc = getattr(self, "description", "") or type(self).__name__
+                    problem = t(f"{desc}: {short(value)} is not allowed" + (f"; choose one of {', '.join(choices)}."
+                                                                           if choices else "."),
+                                f"{desc}：{short(value)} 不可用" + (f"；请从 {'、'.join(choices)} 中选择。"
+                                                                   if choices else "。"))
+            if problem is not None:
+                self.__dict__["last_problem"] = problem
+                if report is not None:
+                    report(problem)
+
+    Guarded.__name__ = Guarded.__qualname__ = f"Guarded{cls.__name__}"
+    return Guarded
+
+
+def arm(ctl: Any, report: Callable[[str], None]) -> Any:
+    """Switch on the guard of a control made by :func:`guarded` and send its problems to ``report``."""
+    ctl.__dict__["_report"] = report
+    ctl.__dict__["_guard_on"] = True
+    return ctl

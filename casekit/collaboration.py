@@ -747,9 +747,12 @@ class Evaluation:
         """One short paragraph saying what happened (also for malformed alternatives)."""
         if not self.valid:
             return t("This alternative cannot be evaluated: ", "该方案无法评估：") + " ".join(self.problems)
+        nf, nn, nc, nd = (len(self.capabilities_formed), len(self.capabilities_not_formed), len(self.contradicts),
+                          len(self.debatable))
         return f"{self.verdict_label}. " + t(
-            f"Forms {len(self.capabilities_formed)} capabilities; {len(self.capabilities_not_formed)} of the actual "
-            f"case's do not form; {len(self.contradicts)} contradiction(s), {len(self.debatable)} debatable point(s).",
+            f"Forms {_n(nf, 'capability', 'capabilities')}; {nn} of the actual case's "
+            f"{'does' if nn == 1 else 'do'} not form; {_n(nc, 'contradiction', 'contradictions')}, "
+            f"{_n(nd, 'debatable point', 'debatable points')}.",
             f"形成{len(self.capabilities_formed)}项能力；实际案例中有{len(self.capabilities_not_formed)}项未能形成；"
             f"{len(self.contradicts)}处与框架相悖，{len(self.debatable)}处有争议。")
 
@@ -1036,6 +1039,11 @@ def _changes(case: Case, actual: Case) -> list[Change]:
             if a is None or getattr(s, key) != getattr(a, key):
                 out.append(Change(i + 1, key, getattr(a, key) if a else None, getattr(s, key)))
     return out
+
+
+def _n(count: int, one: str, many: str) -> str:
+    """'1 capability', '2 capabilities' (Chinese needs no plural: 1项能力, 2项能力)."""
+    return f"{count} {one if count == 1 else many}"
 
 
 def evaluate(alternative: Case, actual: Case | str | None = None) -> Evaluation:

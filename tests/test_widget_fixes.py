@@ -105,3 +105,91 @@ def test_04_bad_slider_values_get_one_line_and_keep_a_valid_value(cost):
     cost.set(learning_rate=float("nan"))
     assert cost.scenario.learning_rate == 0.2 and "not a number" in cost.last_problem
     assert len(cost.last_problem) < 200
+
+
+# ----------------------------------------------------------------------------- 02 stage explorer
+def _tree(w):
+    """Every widget in the displayed tree, by model id (a re-created widget has a new id)."""
+    out = [w.model_id]
+    for c in getattr(w, "children", ()):
+        out += _tree(c)
+    return out
+
+
+@pytest.fixture
+def stages():
+    from casekit.collaboration_widgets import StageExplorer
+
+    return StageExplorer("keda", draw=False)
+
+
+def test_02_controls_are_kept_not_rebuilt_so_focus_stays(stages):
+    before = _tree(stages.widget)
+    for value in (2009, 2010, 2011):                 # three arrow-key steps on a year slider
+        stages.boundaries[1].value = value
+        assert _tree(stages.widget) == before
+    stages.stage_controls[2]["depth"].value = 1
+    stages.business_model.value = "customer_relationship"
+    assert _tree(stages.widget) == before
+
+
+def test_02_year_sliders_constrain_each_other(stages):
+    b1, b2 = stages.boundaries[1], stages.boundaries[2]
+    assert b1.min == 2001                            # stage 2 cannot take all of stage 1's years
+    b1.value = 2000                                  # old: "cannot be evaluated"
+    assert b1.value == 2001 and stages.result.valid and "2001" in stages.last_problem
+    assert b2.min == b1.value + 1                    # stage 3 cannot start before stage 2 has begun
+    b2.value = 2008                                  # old: stage 3 could start in 2008
+    assert b2.value > b1.value and stages.result.valid
+    b1.value = 2015                                  # past stage 3's start: clamped, and said
+    assert b1.max == b2.value - 1 == b1.value == 2007 and "2007" in stages.last_problem
+    b2.value = 2020
+    assert b1.max == 2019 and b2.min == 2008
+    b1.value = 2015
+    assert b2.min == 2016 and stages.result.verdict != "invalid"
+    assert (stages.case.stages[1].start_year, stages.case.stages[2].start_year) == (2015, 2020)
+
+
+def test_02_labels_show_whole(stages):
+    for w in (stages.business_model, stages.mode, stages.resources, stages.order, *stages.boundaries.values()):
+        assert w.style.description_width == "initial", w.description   # old: 90 px, "business m…"
+
+
+def test_02_interaction_pattern_control_in_step_with_depth_and_lead(stages):
+    ctl = stages.stage_controls[2]
+    assert ctl["interaction"].value == "rd_led_interaction"
+    ctl["interaction"].value = "marketing_deep_participation"
+    assert (ctl["depth"].value, ctl["lead"].value) == (3, "marketing")
+    assert stages.case.stages[1].interaction == "marketing_deep_participation"
+    ctl["depth"].value = 1
+    assert ctl["interaction"].value == "one_way_opinion_collection"
+    assert stages.case.stages[1].interaction == "one_way_opinion_collection"
+
+
+def test_02_plural_agreement():
+    from casekit import collaboration as co
+
+    keda = co.actual_case("keda")
+    one = co.evaluate(keda.skip(3).skip(2), keda)
+    assert len(one.capabilities_formed) == 1
+    assert "Forms 1 capability;" in one.message and "capabilities;" not in one.message
+    assert "2 of the actual case's do not form" in one.message
+    three = co.evaluate(keda, keda)
+    assert "Forms 3 capabilities;" in three.message and "0 contradictions" in three.message
+    casekit.set_language("zh")
+    assert "形成1项能力" in one.message
+
+
+def test_02_bad_control_values_and_bad_firms():
+    from casekit import CasekitError
+    from casekit.collaboration_widgets import EvidenceBrowser, StageExplorer
+
+    e = StageExplorer("zhongtu", draw=False)
+    e.business_model.value = "nope"                   # old: TraitError
+    assert e.business_model.value == "customer_relationship" and "nope" in e.last_problem
+    e.boundaries[1].value = "abc"
+    assert "not a number" in e.last_problem
+    with pytest.raises(CasekitError, match="keda"):
+        EvidenceBrowser("nope")                      # old: TraitError
+    with pytest.raises(CasekitError):
+        StageExplorer(["keda"], draw=False)

@@ -41,6 +41,7 @@ import pandas as pd
 
 from . import i18n
 from .datasets import load_dataset
+from ._guard import short
 from .errors import CasekitError
 
 __all__ = [
@@ -107,9 +108,9 @@ def factors() -> pd.DataFrame:
 
 def _check_path(path: Any) -> str:
     if not isinstance(path, str) or path not in PATHS:
-        close = difflib.get_close_matches(str(path), PATHS, n=1)
+        close = difflib.get_close_matches(path, PATHS, n=1) if isinstance(path, str) and len(path) < 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CasekitError(f"There is no path {path!r}.{hint} The six paths are: {', '.join(PATHS)}.")
+        raise CasekitError(f"There is no path {short(path)}.{hint} The six paths are: {', '.join(PATHS)}.")
     return path
 
 
@@ -191,9 +192,9 @@ def preset(name: str) -> dict[str, int | bool]:
     """The profile of a preset, as a new dict you may change. Values are the kit's judgement."""
     rec = _presets().get(name) if isinstance(name, str) else None
     if rec is None:
-        close = difflib.get_close_matches(str(name), preset_names(), n=1)
+        close = difflib.get_close_matches(name, preset_names(), n=1) if isinstance(name, str) and len(name) < 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CasekitError(f"There is no preset {name!r}.{hint} Presets: {', '.join(preset_names())}.")
+        raise CasekitError(f"There is no preset {short(name)}.{hint} Presets: {', '.join(preset_names())}.")
     table = _factor_table()
     return {k: (bool(rec[k]) if table[k].kind == "bool" else int(rec[k])) for k in table}
 
@@ -232,10 +233,12 @@ def check_profile(profile: Mapping[str, Any], *, fill_defaults: bool = False) ->
     unknown = [k for k in profile if k not in table]
     if unknown:
         parts = []
-        for k in unknown:
-            close = difflib.get_close_matches(str(k), list(table), n=1)
-            parts.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise CasekitError(f"Unknown profile field(s): {', '.join(parts)}. The fields are: {', '.join(table)}.")
+        for k in unknown[:3]:
+            key = k if isinstance(k, str) and len(k) <= 100 else None   # no fuzzy match on a 5 MB key
+            close = difflib.get_close_matches(key, list(table), n=1) if key else []
+            parts.append(short(k, 60) + (f" (did you mean {close[0]!r}?)" if close else ""))
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise CasekitError(f"Unknown profile field(s): {', '.join(parts)}{more}. The fields are: {', '.join(table)}.")
     clean: dict[str, int | bool] = {}
     for name, f in table.items():
         label = f.label_en
@@ -246,16 +249,19 @@ def check_profile(profile: Mapping[str, Any], *, fill_defaults: bool = False) ->
             if isinstance(v, (bool,)) or (isinstance(v, numbers.Integral) and int(v) in (0, 1)):
                 clean[name] = bool(v)
                 continue
-            raise CasekitError(f"{name} = {v!r} is not allowed: {label} is yes/no; give True or False.")
+            raise CasekitError(f"{name} = {short(v)} is not allowed: {label} is yes/no; give True or False.")
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise CasekitError(
-                f"{name} = {v!r} is not a number: {label} takes whole numbers from {f.lo} to {f.hi}."
+                f"{name} = {short(v)} is not a number: {label} takes whole numbers from {f.lo} to {f.hi}."
             )
-        if isinstance(v, float) and math.isnan(v):
+        if math.isnan(float(v)):
             raise CasekitError(f"{name} is missing (NaN): {label} takes whole numbers from {f.lo} to {f.hi}.")
         if not f.lo <= v <= f.hi:
-            raise CasekitError(f"{name} = {v!r} is out of range: {label} takes whole numbers from {f.lo} to {f.hi}.")
-        clean[name] = v
+            raise CasekitError(f"{name} = {short(v)} is out of range: {label} takes whole numbers from {f.lo} to {f.hi}.")
+        if float(v) != int(v):
+            raise CasekitError(f"{name} = {short(v)} is not a whole number: {label} takes whole numbers from "
+                               f"{f.lo} to {f.hi}, e.g. {int(v)} or {int(v) + 1}.")
+        clean[name] = int(v)
     missing = [k for k in table if k not in clean]
     if missing:
         if not fill_defaults:

@@ -193,3 +193,62 @@ def test_02_bad_control_values_and_bad_firms():
         EvidenceBrowser("nope")                      # old: TraitError
     with pytest.raises(CasekitError):
         StageExplorer(["keda"], draw=False)
+
+
+# ----------------------------------------------------------------------------- 03 path-fit advisor
+def test_03_reset_returns_to_the_opening_preset():
+    from casekit import six_paths as sp
+    from casekit.six_paths_widgets import PathFitAdvisor
+
+    a = PathFitAdvisor(preset="hisense_chip")
+    a.controls["rd_resources"].value = 1
+    a.reset()                                        # old: "(your own profile)", every slider at 5
+    assert a.preset_picker.value == "hisense_chip" and a.profile == sp.preset("hisense_chip")
+
+
+def test_03_editing_a_preset_switches_to_own_profile():
+    from casekit.six_paths_widgets import PathFitAdvisor
+
+    a = PathFitAdvisor(preset="haier_tv")
+    a.controls["capital"].value = 0                  # old: the picker still said "Haier (TV alliance)"
+    assert a.preset_picker.value == "__custom__"
+    assert "your own profile" in a.preset_note.value   # and says where it started from
+    assert "Haier" in a.preset_note.value
+
+
+def test_03_advisor_fits_a_laptop_output_area():
+    from casekit.six_paths_widgets import PathFitAdvisor
+
+    a = PathFitAdvisor(preset="haier_tv")
+    main = a.box.children[-1]
+    assert list(main.children) == [a.controls_box, a.ranking_box]     # the ranking beside the sliders
+    px = lambda v: int(str(v).removesuffix("px"))  # noqa: E731
+    assert px(a.controls_box.layout.width) + px(a.ranking_box.layout.width) <= 848 - 30
+    assert px(a.ranking_box.layout.max_height) <= 560 and a.ranking_box.layout.overflow == "auto"
+    for c in a.controls.values():
+        assert px(c.layout.width) <= 200
+    # estimated height: each row is a 30 px control or its label's lines at 15 px (12 px text,
+    # about 6.5 px a character in a 170 px column), plus about 150 px of header, picker and note
+    import math
+
+    from casekit import six_paths as sp
+
+    for lang in ("label_en", "label_zh"):
+        rows = [max(30, 15 * math.ceil(len(lab) * (6.5 if lang == "label_en" else 12) / 170) + 4)
+                for lab in sp.factors()[lang]]
+        assert sum(rows) + 150 < 720, (lang, sum(rows))
+
+
+def test_03_bad_values_are_one_line():
+    from casekit import CasekitError, six_paths as sp
+    from casekit.six_paths_widgets import PathFitAdvisor
+
+    with pytest.raises(CasekitError, match="Presets"):
+        PathFitAdvisor("nope")                       # old: traitlets TraitError
+    a = PathFitAdvisor()
+    a.controls["capital"].value = "abc"
+    assert a.profile["capital"] == 5 and "not a number" in a.last_problem
+    a.controls["capital"].value = 2.5                # old: silently 2
+    assert a.profile["capital"] == 5 and "whole number" in a.last_problem
+    with pytest.raises(CasekitError, match="whole number"):
+        sp.advise({**sp.default_profile(), "capital": 2.5})

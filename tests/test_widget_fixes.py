@@ -252,3 +252,68 @@ def test_03_bad_values_are_one_line():
     assert a.profile["capital"] == 5 and "whole number" in a.last_problem
     with pytest.raises(CasekitError, match="whole number"):
         sp.advise({**sp.default_profile(), "capital": 2.5})
+
+
+# ----------------------------------------------------------------------------- 01 source-quality lens
+def test_01_headings_follow_the_language():
+    from casekit.landscape_widgets import SourceQualityLens
+
+    lens = SourceQualityLens()
+    box = lens.widget()
+    casekit.set_language("zh")                     # old: "Source types / Show / Sort by" stayed English
+    texts = [h.value for h in lens.headings.values()]
+    assert texts == ["<b>来源类型</b>", "<b>显示</b>", "<b>排序</b>"]
+    rendered = repr([c.value for row in box.children[0].children for c in row.children if hasattr(c, "value")
+                     and isinstance(c.value, str)])
+    assert "来源类型" in rendered and "Source types" not in rendered
+
+
+def test_01_side_by_side_names_topics_in_one_header_row():
+    from casekit.landscape_widgets import SourceQualityLens
+
+    lens = SourceQualityLens(view="side_by_side")
+    html = lens.table.value
+    assert "little_giant_count" not in html and "innovation_output_share" not in html   # old: raw ids
+    assert "number of &#x27;little giant&#x27; firms" in html or "number of 'little giant' firms" in html
+    assert html.count("<tr") == 1 + len(lens.pairs)                     # old: a second, empty header row
+    casekit.set_language("zh")
+    assert "“小巨人”企业数量" in lens.table.value and "主题" in lens.table.value
+
+
+def test_01_sort_by_value_keeps_units_apart():
+    from casekit.landscape_widgets import SourceQualityLens
+
+    lens = SourceQualityLens(sort_by="value")
+    units = lens.result["unit"].tolist()
+    # old: one ranking over firms, % and years (2.1 % next to 2 times next to 3rd rank)
+    assert all(units[i] == units[i + 1] or units[i + 1] not in units[:i + 1] for i in range(len(units) - 1))
+    for _u, part in lens.result.groupby("unit"):
+        assert part["value"].is_monotonic_increasing
+    assert "within each unit" in lens.table.value and "within each unit" in dict(
+        (v, k) for k, v in lens.sort_by.options)["value"]
+
+
+def test_01_multi_select_has_a_bilingual_hint():
+    from casekit.landscape_widgets import SourceQualityLens
+
+    lens = SourceQualityLens()
+    box = lens.widget()
+    assert "Ctrl-click" in lens.hint.value and "⌘" in lens.hint.value
+    assert lens.hint in box.children[0].children[0].children
+    casekit.set_language("zh")
+    assert "Ctrl" in lens.hint.value and "多选" in lens.hint.value
+
+
+def test_01_bad_values_are_one_line():
+    from casekit import CasekitError, landscape
+    from casekit.landscape_widgets import SourceQualityLens
+
+    lens = SourceQualityLens()
+    lens.sort_by.value = "nope"                      # old: TraitError
+    assert lens.sort_by.value == "source_type" and "nope" in lens.last_problem
+    lens.source_types.value = ("blog",)
+    assert "blog" in lens.last_problem
+    with pytest.raises(CasekitError):
+        landscape.claims(source_types=5)             # old: TypeError
+    with pytest.raises(CasekitError, match="srdi_statistics"):
+        landscape.source_quality_summary(casekit.load_dataset("stages"))   # old: KeyError

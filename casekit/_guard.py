@@ -127,3 +127,112 @@ def arm(ctl: Any, report: Callable[[str], None]) -> Any:
     ctl.__dict__["_report"] = report
     ctl.__dict__["_guard_on"] = True
     return ctl
+
+
+# ----------------------------------------------------------------------------- the public boundary
+_RAW = (TypeError, ValueError, KeyError, IndexError, AttributeError, LookupError, ArithmeticError,
+        RecursionError, MemoryError, UnicodeError, OSError, AssertionError)
+
+
+def _describe_args(args: tuple, kwargs: dict) -> str:
+    parts = [short(a, 40) for a in args] + [f"{k}={short(v, 40)}" for k, v in kwargs.items()]
+    text = ", ".join(parts)
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+def boundary(fn: Callable, qualname: str | None = None) -> Callable:
+    """Wrap a public function so that no raw library exception leaves it.
+
+    The function's own checks raise :class:`CasekitError` with a specific message; this is the net
+    under them: anything else (a TypeError from a wrong argument type, a RecursionError, a
+    MemoryError, a pandas KeyError) becomes one short CasekitError naming the call, the arguments
+    (shortened) and where to read what it takes. ``KeyboardInterrupt`` passes through.
+    """
+    import functools
+
+    from .errors import CasekitError
+
+    if getattr(fn, "__casekit_boundary__", False):
+        return fn
+    name = qualname or fn.__qualname__
+    where = f"{fn.__module__}.{name}"
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CasekitError:
+            raise
+        except _RAW as exc:
+            shown_args = args[1:] if args and "." in name and not isinstance(args[0], (str, int, float)) else args
+            detail = short(str(exc), 120) if not isinstance(exc, (RecursionError, MemoryError)) else \
+                t("input nested too deep or too large", "输入嵌套过深或过大")
+            raise CasekitError(t(
+                f"{name}() cannot use ({_describe_args(shown_args, kwargs)}): {type(exc).__name__}: {detail}. "
+                f"Check the arguments against help({where}).",
+                f"{name}() 无法使用参数（{_describe_args(shown_args, kwargs)}）：{type(exc).__name__}：{detail}。"
+                f"请对照 help({where}) 检查参数。")) from None
+
+    wrapper.__casekit_boundary__ = True
+    return wrapper
+
+
+def protect(namespace: dict, names: list[str] | tuple[str, ...]) -> None:
+    """Put :func:`boundary` around each plain function listed in a module's ``__all__``."""
+    import inspect
+
+    for n in names:
+        obj = namespace.get(n)
+        if inspect.isfunction(obj):
+            namespace[n] = boundary(obj)
+
+
+def protect_methods(cls: type, names: list[str] | tuple[str, ...]) -> type:
+    """Put :func:`boundary` around the listed methods of a class (in place)."""
+    for n in names:
+        setattr(cls, n, boundary(getattr(cls, n), f"{cls.__name__}.{n}"))
+    return cls
+
+
+def output_path(path: Any, what: str, allowed: tuple[str, ...]):
+    """A ``Path`` to write to, or a CasekitError saying why not (checked before any work is done)."""
+    import os
+    from pathlib import Path
+
+    from .errors import CasekitError
+
+    example = f"'figures/plot.{allowed[0]}'"
+    if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path.strip()):
+        raise CasekitError(t(f"Give the file to save the {what} to as a path such as {example}, not {short(path, 40)}.",
+                             f"请用路径指定保存{what}的文件，例如 {example}，而不是 {short(path, 40)}。"))
+    text = os.fspath(path)
+    if isinstance(text, bytes) or "\x00" in text or len(text) > 1024:
+        raise CasekitError(t(f"{short(text, 40)} is not a usable file path; use a short path such as {example}.",
+                             f"{short(text, 40)} 不是可用的文件路径；请用较短的路径，例如 {example}。"))
+    p = Path(text).expanduser()
+    fmt = p.suffix.lower().lstrip(".")
+    if fmt not in allowed:
+        raise CasekitError(t(f"Cannot save a {what} as '.{short(fmt, 20)}'. Use a path ending in "
+                             f"{', '.join('.' + a for a in allowed)}.",
+                             f"无法把{what}保存为 '.{short(fmt, 20)}'。请用以 {'、'.join('.' + a for a in allowed)} 结尾的路径。"))
+    return p
+
+
+def prepare_dir(p) -> None:
+    """Create ``p``'s folder; a file in the way or a folder we may not write to is a CasekitError."""
+    from .errors import CasekitError
+
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CasekitError(t(f"Cannot create the folder for {short(str(p), 80)}: {exc.strerror or exc}. "
+                             "Save into a folder you can write to, e.g. 'figures/'.",
+                             f"无法为 {short(str(p), 80)} 创建文件夹：{exc.strerror or exc}。请保存到可写的文件夹，例如 'figures/'。")) from None
+
+
+def write_error(p, exc: OSError):
+    from .errors import CasekitError
+
+    return CasekitError(t(f"Cannot write {short(str(p), 80)}: {exc.strerror or exc}. "
+                          "Save into a folder you can write to, e.g. 'figures/'.",
+                          f"无法写入 {short(str(p), 80)}：{exc.strerror or exc}。请保存到可写的文件夹，例如 'figures/'。"))

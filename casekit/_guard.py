@@ -108,6 +108,8 @@ def guarded(cls: type) -> type:
                     if not isinstance(exc, TraitError):
                         raise
                     choices = [str(v) for v in getattr(self, "options", ())][:12]
+                    if isinstance(self.value, bool) and not choices:
+                        choices = ["True", "False"]
                     desc = getattr(self, "description", "") or type(self).__name__
                     problem = t(f"{desc}: {short(value)} is not allowed" + (f"; choose one of {', '.join(choices)}."
                                                                            if choices else "."),
@@ -212,9 +214,10 @@ def output_path(path: Any, what: str, allowed: tuple[str, ...]):
     p = Path(text).expanduser()
     fmt = p.suffix.lower().lstrip(".")
     if fmt not in allowed:
-        raise CasekitError(t(f"Cannot save a {what} as '.{short(fmt, 20)}'. Use a path ending in "
-                             f"{', '.join('.' + a for a in allowed)}.",
-                             f"无法把{what}保存为 '.{short(fmt, 20)}'。请用以 {'、'.join('.' + a for a in allowed)} 结尾的路径。"))
+        ends = [f".{a}" for a in allowed if a != "gv"]
+        ends_en = ", ".join(ends[:-1]) + f" or {ends[-1]}"
+        raise CasekitError(t(f"Cannot save a {what} as '.{fmt[:20]}'. Use a path ending in {ends_en}.",
+                             f"无法把{what}保存为 '.{fmt[:20]}'。请用以 {'、'.join(ends)} 结尾的路径。"))
     return p
 
 

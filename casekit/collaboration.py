@@ -242,8 +242,8 @@ class Case:
         n = len(self.stages)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
             raise CasekitError(
-                t(f"{what} {short(k, 30)} does not exist: this case has stages 1 to {n}.",
-                  f"{what} {short(k, 30)} 不存在：该案例只有第1至第{n}阶段。") if n else
+                t(f"{what} {short(k, 30)} does not exist: this case has stages 1 to {n}; use one of those numbers.",
+                  f"{what} {short(k, 30)} 不存在：该案例只有第1至第{n}阶段，请用其中之一。") if n else
                 t("This case has no stages left; reset to the actual case.", "该案例已没有阶段，请重置为实际案例。")
             )
         return k - 1
@@ -260,8 +260,9 @@ class Case:
         order = list(itertools.islice(order, 101))
         if any(isinstance(k, bool) or not isinstance(k, int) for k in order) or sorted(order) != list(range(1, n + 1)):
             order = short(order, 60)
-            raise CasekitError(t(f"reorder() needs each stage number 1..{n} exactly once, got {order}.",
-                                 f"reorder() 需要1到{n}每个阶段序号各出现一次，收到的是 {order}。"))
+            raise CasekitError(t(f"reorder() needs each stage number 1..{n} exactly once, got {order}; e.g. use "
+                                 f"reorder({list(range(n, 0, -1))}).",
+                                 f"reorder() 需要1到{n}每个阶段序号各出现一次，收到的是 {order}；例如 reorder({list(range(n, 0, -1))})。"))
         slots = self.stages
         return self._new(stages=tuple(
             dataclasses.replace(slots[j - 1], start_year=slots[i].start_year, end_year=slots[i].end_year)
@@ -310,9 +311,10 @@ class Case:
             ld = lead if lead is not None else (cur.lead if cur else "rd")
             o = catalog().interaction_for(d, ld) if d in (1, 2, 3) and ld in ("rd", "marketing") else None
             if o is None:
-                raise CasekitError(t(f"No interaction with depth={d!r} and lead={ld!r}: depth is 1, 2 or 3 and lead "
-                                     "is 'rd' or 'marketing'.",
-                                     f"没有深度={d!r}、主导方={ld!r}的互动模式：深度取1、2、3，主导方取'rd'或'marketing'。"))
+                d, ld = short(d, 30), short(ld, 30)
+                raise CasekitError(t(f"No interaction with depth={d} and lead={ld}: use depth 1, 2 or 3 and lead "
+                                     "'rd' or 'marketing'.",
+                                     f"没有深度={d}、主导方={ld}的互动模式：深度取1、2、3，主导方取'rd'或'marketing'。"))
             kw["interaction"] = o.id
         if intermediary is not None:
             kw["intermediary"] = bool(intermediary)
@@ -328,7 +330,7 @@ class Case:
             raise CasekitError(t(f"Stage {k} is the last one: there is no boundary after it. Use stage 1 to "
                                  f"{len(self.stages) - 1}.", f"第{k}阶段是最后一个，之后没有边界。请用1至{len(self.stages) - 1}。"))
         if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
-            raise CasekitError(t(f"A boundary year is a whole number such as 2018 (1900 to 2100), not {short(year, 30)}.",
+            raise CasekitError(t(f"A boundary year must be a whole number such as 2018 (1900 to 2100), not {short(year, 30)}.",
                                  f"边界年份应为1900至2100之间的整数，例如2018，而不是 {short(year, 30)}。"))
         a, b = self.stages[i], self.stages[i + 1]
         shared = 0 if b.start_year <= a.end_year else 1
@@ -536,8 +538,9 @@ def load_case(source: str | Path | dict) -> Case:
     else:
         raw = _parse_case_text(_case_text(source))
     if not isinstance(raw, dict):
-        raise CasekitError(t("A case file is a YAML mapping with keys such as firm, business_model and stages.",
-                             "案例文件应是YAML映射，包含 firm、business_model、stages 等键。"))
+        raise CasekitError(t("A case file is a YAML mapping with keys such as firm, business_model and stages; start "
+                             "from a copy of datasets/cases/keda.yaml.",
+                             "案例文件应是YAML映射，包含 firm、business_model、stages 等键；可从 datasets/cases/keda.yaml 的副本开始。"))
     raw = dict(raw)
     if "founded" in raw and raw["founded"] is not None:
         raw["founded"] = str(raw["founded"])
@@ -571,7 +574,8 @@ def load_case(source: str | Path | dict) -> Case:
     if spec is not None:
         problems += _spec_problems(spec)
     if problems:
-        head = t(f"The case file has {len(problems)} problem(s):", f"案例文件有 {len(problems)} 处问题：")
+        head = t(f"The case file has {len(problems)} problem(s); fix them and load it again:",
+                 f"案例文件有 {len(problems)} 处问题，请改正后重新读入：")
         shown = problems[:12] + ([t(f"… and {len(problems) - 12} more; fix these first.",
                                     f"……另有 {len(problems) - 12} 处；请先改正以上问题。")] if len(problems) > 12 else [])
         raise CasekitError(head + "\n" + "\n".join(f"  - {p}" for p in shown))
@@ -657,8 +661,9 @@ class _CaseLoader(yaml.SafeLoader):
 
 
 def _parse_case_text(text: str) -> Any:
-    loader = _CaseLoader(text)
+    loader = None
     try:
+        loader = _CaseLoader(text)   # the reader already refuses NUL and other non-printable characters
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         detail = short(str(exc).replace("\n", " "), 200)
@@ -666,7 +671,8 @@ def _parse_case_text(text: str) -> Any:
                              "a missing colon or quote).",
                              f"案例文件不是合法的YAML：{detail}。请修改所指的行（缩进、缺少冒号或引号）。")) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _check_nesting(raw: Any, depth: int = 0) -> Any:

@@ -263,3 +263,8 @@ def timeline(lang: str | None = None, ax=None):
         fig.text(0.01, 0.01, "\n".join(notes), fontsize=7, va="bottom", ha="left", family=None)
         fig.subplots_adjust(left=0.16, right=0.98, top=0.93, bottom=0.44)
         return fig
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

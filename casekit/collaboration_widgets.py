@@ -409,3 +409,8 @@ class EvidenceBrowser:
         from IPython.display import display
 
         display(self.widget)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

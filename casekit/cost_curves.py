@@ -162,6 +162,14 @@ def average_fixed_cost(q, fixed_cost: float):
     return _param("fixed_cost", "固定成本 fixed_cost", fixed_cost, zero_ok=True) / _as_output(q)
 
 
+def _afc(q: np.ndarray, fixed_cost: float) -> np.ndarray:   # checked inputs (scenario fields), no re-checks
+    return fixed_cost / q
+
+
+def _avc(q: np.ndarray, base: float, congestion: float) -> np.ndarray:
+    return base + congestion * q
+
+
 def average_variable_cost(q, base: float, congestion: float):
     """``v + c * q``: the base variable cost plus a congestion term that rises with output.
 
@@ -193,6 +201,10 @@ def minimum_average_cost(fixed_cost: float, base: float, congestion: float) -> t
     fixed_cost = _param("fixed_cost", "固定成本 fixed_cost", fixed_cost)
     base = _param("base", "基础变动成本 base", base, zero_ok=True)
     congestion = _param("congestion", "拥挤系数 congestion", congestion)   # 0: AC falls for ever, no minimum
+    return _min_ac(fixed_cost, base, congestion)
+
+
+def _min_ac(fixed_cost: float, base: float, congestion: float) -> tuple[float, float]:
     q = math.sqrt(fixed_cost / congestion)
     return q, base + 2.0 * math.sqrt(fixed_cost * congestion)
 
@@ -211,6 +223,10 @@ def crossover_outputs(extra_fixed: float, variable_gap: float, congestion_gap: f
     """
     dF, dv, dc = (_gap(n, v) for n, v in (("extra_fixed", extra_fixed), ("variable_gap", variable_gap),
                                           ("congestion_gap", congestion_gap)))
+    return _crossovers(dF, dv, dc)
+
+
+def _crossovers(dF: float, dv: float, dc: float) -> tuple[float, ...]:
     if abs(dc) < _EPS:
         if abs(dv) < _EPS or abs(dF) < _EPS:
             return ()
@@ -413,7 +429,7 @@ class CostScenario:
         unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
             raise CasekitError(t(
-                f"Unknown parameter(s) {short(unknown, 80)}. A CostScenario has: {', '.join(_RULES)}.",
+                f"Unknown parameter(s) {short(unknown, 80)}. Use the parameters of a CostScenario: {', '.join(_RULES)}.",
                 f"未知参数 {short(unknown, 80)}。CostScenario 的参数有：{', '.join(_RULES)}。"))
         return dataclasses.replace(self, **changes)
 
@@ -433,10 +449,10 @@ class CostScenario:
         v0, v1 = self.variable_cost_before, self.base_variable_cost_after
         out = {
             "q": q,
-            "A0FC": average_fixed_cost(q, self.fixed_cost_before),
-            "A0VC": average_variable_cost(q, v0, self.congestion_before),
-            "A1FC": average_fixed_cost(q, self.fixed_cost_after),
-            "A1VC": average_variable_cost(q, v1, self.congestion_after),
+            "A0FC": _afc(q, self.fixed_cost_before),
+            "A0VC": _avc(q, v0, self.congestion_before),
+            "A1FC": _afc(q, self.fixed_cost_after),
+            "A1VC": _avc(q, v1, self.congestion_after),
         }
         for k in "01":  # AC = AFC + AVC
             out[f"A{k}C"] = out[f"A{k}FC"] + out[f"A{k}VC"]
@@ -444,12 +460,12 @@ class CostScenario:
 
     def key_points(self) -> KeyPoints:
         """Q0, C0, Q1, C1 and the crossover output(s), analytically."""
-        q0, c0 = minimum_average_cost(self.fixed_cost_before, self.variable_cost_before, self.congestion_before)
-        q1, c1 = minimum_average_cost(self.fixed_cost_after, self.base_variable_cost_after, self.congestion_after)
+        q0, c0 = _min_ac(self.fixed_cost_before, self.variable_cost_before, self.congestion_before)
+        q1, c1 = _min_ac(self.fixed_cost_after, self.base_variable_cost_after, self.congestion_after)
         dF = self.innovation_fixed_cost
         dv = self.variable_cost_before - self.base_variable_cost_after
         dc = self.congestion_after - self.congestion_before
-        roots = crossover_outputs(dF, dv, dc)
+        roots = _crossovers(dF, dv, dc)
         return KeyPoints(q0, c0, q1, c1, roots, _payoff(dF, dv, dc, roots))
 
     def cost_difference(self, q):
@@ -590,7 +606,7 @@ def learning_curve(scenario: CostScenario | None = None, doublings: float = 4, n
     ([100.0, 200.0, 400.0], [12.0, 9.6, 7.68])
     """
     if scenario is not None and not isinstance(scenario, CostScenario):
-        raise CasekitError(t(f"scenario is a CostScenario (or None for the default), not {short(scenario, 40)}.",
+        raise CasekitError(t(f"scenario must be a CostScenario (or None for the default), not {short(scenario, 40)}.",
                              f"scenario 应为 CostScenario（或 None 表示默认情景），而不是 {short(scenario, 40)}。"))
     sc = scenario or CostScenario()
     if isinstance(doublings, bool) or not (isinstance(doublings, (int, float)) and 0 < doublings <= 20):

@@ -289,7 +289,7 @@ class CostCurveExplorer:
 
         unknown = sorted(map(str, set(values) - set(self.controls)))
         if unknown:
-            raise CasekitError(t(f"No slider called {short(unknown)}. Sliders: {', '.join(self.controls)}.",
+            raise CasekitError(t(f"No slider called {short(unknown)}. Use one of the sliders: {', '.join(self.controls)}.",
                                  f"没有名为 {short(unknown)} 的滑块。可用滑块：{', '.join(self.controls)}。"))
         self._muted = True
         problems = []
@@ -331,3 +331,8 @@ class CostCurveExplorer:
 def cost_curve_explorer(scenario: CostScenario | None = None) -> CostCurveExplorer:
     """Open the cost-curve explorer (make it the last expression of a cell to show it)."""
     return CostCurveExplorer(scenario)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

@@ -85,12 +85,12 @@ def _check_name(name: Any) -> str:
         raise CasekitError(
             "load_dataset() takes a dataset *name* (a string such as 'stages'), but it was given a "
             "DataFrame. You already have the data: use that DataFrame directly. "
-            f"Available names: {', '.join(dataset_names())}."
+            "List the names with casekit.dataset_names()."
         )
     if not isinstance(name, str):
         raise CasekitError(
-            f"A dataset name is a string, not {type(name).__name__} ({short(name, 40)}). "
-            f"Available names: {', '.join(dataset_names())}."
+            f"A dataset name is a string such as 'stages', not {type(name).__name__} ({short(name, 40)}). "
+            "List the names with casekit.dataset_names()."
         )
     names = dataset_names()
     key = name.strip().lower().removesuffix(".csv")
@@ -98,9 +98,21 @@ def _check_name(name: Any) -> str:
         close = difflib.get_close_matches(key, names, n=1) if len(key) <= 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise CasekitError(
-            f"There is no dataset called {short(name, 60)}.{hint} Available names: {', '.join(names)}."
+            f"There is no dataset called {short(name, 60)}.{hint} Available names include {_some_names(names)}; "
+            "list them all with casekit.dataset_names()."
         )
     return key
+
+
+def _some_names(names: list[str], limit: int = 200) -> str:
+    """As many names as fit in ``limit`` characters (a message stays short as datasets are added)."""
+    out: list[str] = []
+    for n in names:
+        if len(", ".join(out + [n])) > limit:
+            out.append("…")
+            break
+        out.append(n)
+    return ", ".join(out)
 
 
 def metadata(name: str) -> DatasetMeta:
@@ -178,7 +190,7 @@ def codebook(name: str) -> pd.DataFrame:
     elif isinstance(name, pd.DataFrame):
         raise CasekitError("codebook() takes a dataset name such as 'stages' (or a table load_dataset() "
                            "returned); this DataFrame does not say which dataset it is. "
-                           f"Available names: {', '.join(dataset_names())}.")
+                           "Pass the name; list them with casekit.dataset_names().")
     meta = metadata(name)
     lang = i18n.get_language()
     rows = [
@@ -203,7 +215,7 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
         df = data
     else:
         raise CasekitError(f"table() takes a dataset name such as 'stages' or a DataFrame, not "
-                           f"{type(data).__name__} ({short(data, 40)}). Available names: {', '.join(dataset_names())}.")
+                           f"{type(data).__name__} ({short(data, 40)}). List the names with casekit.dataset_names().")
     if isinstance(columns, str):       # one column: "firm" means ["firm"], not ['f', 'i', 'r', 'm']
         columns = [columns]
     elif columns is not None and not isinstance(columns, (list, tuple, pd.Index)):

@@ -139,7 +139,7 @@ def claims(source_types: str | Iterable[str] | None = None, *, traceable: bool |
         raise CasekitError(f"Cannot sort claims by {short(sort_by)}. Choose one of: {', '.join(SORT_KEYS)}.")
     for name, flag in (("traceable", traceable), ("promotional", promotional)):
         if flag is not None and not isinstance(flag, (bool, np.bool_)):
-            raise CasekitError(f"{name} is True, False or None (no filter), not {short(flag)}.")
+            raise CasekitError(f"{name} must be True, False or None (no filter), not {short(flag)}.")
     if data is not None and (not isinstance(data, pd.DataFrame)
                              or not {"source_type", "names_source", "promotional", sort_by} <= set(data.columns)):
         raise CasekitError("data must be a copy of the srdi_statistics table, e.g. casekit.load_dataset('srdi_statistics').")
@@ -168,10 +168,11 @@ def claim(claim_id: str) -> pd.Series:
     if hit.empty:
         import difflib
 
-        close = difflib.get_close_matches(str(claim_id), df["claim_id"].tolist(), n=3)
+        close = difflib.get_close_matches(claim_id, df["claim_id"].tolist(), n=3) \
+            if isinstance(claim_id, str) and len(claim_id) < 100 else []
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise CasekitError(
-            f"There is no claim {claim_id!r} in srdi_statistics.{hint} "
+            f"There is no claim {short(claim_id, 60)} in srdi_statistics.{hint} "
             "List the ids with casekit.load_dataset('srdi_statistics')['claim_id']."
         )
     return hit.iloc[0]
@@ -363,7 +364,8 @@ def ladder(source: str | None = "000") -> pd.DataFrame:
     if source is not None:
         have = sorted(df["source"].astype(str).unique())
         if source not in have:
-            raise CasekitError(f"The ladder has no counts from {source!r}. Sources with counts: {', '.join(have)}, or None for all.")
+            raise CasekitError(f"The ladder has no counts from {short(source, 40)}. Sources with counts: "
+                               f"{', '.join(have)}; use one of them, or None for all.")
         df = df[df["source"].astype(str) == source]
     return _done(df.sort_values(["order", "source"], kind="stable"), attrs)
 
@@ -397,7 +399,7 @@ def mechanisms_of_firm(firm: str) -> pd.DataFrame:
     firms = df["example_firm_ids"].str.split(";")
     known = sorted({f for fs in firms for f in fs if f})
     if firm not in known:
-        raise CasekitError(f"Seed 001 cites no firm {firm!r}. Firm ids it cites: {', '.join(known)}.")
+        raise CasekitError(f"Seed 001 cites no firm {short(firm, 40)}. Use one of the firm ids it cites: {', '.join(known)}.")
     return _done(df[firms.apply(lambda fs: firm in fs)], attrs)
 
 
@@ -415,3 +417,8 @@ def course_links(to_unit: int | None = None) -> pd.DataFrame:
             raise CasekitError(f"to_unit must be 1, 2 or 3 (the units after unit 0), not {to_unit!r}.")
         df = df[df["to_unit"] == to_unit]
     return _done(df.sort_values("order"), attrs)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

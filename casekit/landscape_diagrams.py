@@ -182,3 +182,8 @@ def source_quality_chart(ax=None):
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

@@ -64,7 +64,7 @@ class SourceQualityLens:
         if not isinstance(sort_by, str) or sort_by not in landscape.SORT_KEYS:
             raise CasekitError(f"Cannot sort by {short(sort_by)}. Choose one of: {', '.join(landscape.SORT_KEYS)}.")
         if not isinstance(hide_promotional, bool):
-            raise CasekitError(f"hide_promotional is True or False, not {short(hide_promotional)}.")
+            raise CasekitError(f"hide_promotional must be True or False, not {short(hide_promotional)}.")
         self.last_problem: str | None = None
         self._data = landscape.claims()
         self._data.attrs = {}   # pandas deep-copies attrs on every filter: keep the working copy bare
@@ -232,3 +232,8 @@ class SourceQualityLens:
 def source_quality_lens(**kwargs) -> SourceQualityLens:
     """Build the source-quality lens (see :class:`SourceQualityLens` for the options)."""
     return SourceQualityLens(**kwargs)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

@@ -99,7 +99,7 @@ def save(fig, path: str | Path, dpi: int = 200) -> Path:
         raise CasekitError(f"save() writes a matplotlib figure, not {type(fig).__name__}. Pass the figure "
                            "(or the object) a casekit plot function returned.")
     if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
-        raise CasekitError(f"dpi is a number from 10 to 1200 (200 suits slides), not {short(dpi, 30)}.")
+        raise CasekitError(f"dpi must be a number from 10 to 1200 (200 suits slides), not {short(dpi, 30)}.")
     path = output_path(path, "figure", ("svg", "png", "pdf"))
     prepare_dir(path)
     try:

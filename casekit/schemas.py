@@ -199,3 +199,8 @@ def validate_all() -> None:
     problems = [p for n in dataset_names() for p in validate_dataset(n)] + check_cross_references()
     if problems:
         raise CasekitError("The bundled data has problems:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

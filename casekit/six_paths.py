@@ -110,7 +110,7 @@ def _check_path(path: Any) -> str:
     if not isinstance(path, str) or path not in PATHS:
         close = difflib.get_close_matches(path, PATHS, n=1) if isinstance(path, str) and len(path) < 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CasekitError(f"There is no path {short(path)}.{hint} The six paths are: {', '.join(PATHS)}.")
+        raise CasekitError(f"There is no path {short(path)}.{hint} Use one of the six paths: {', '.join(PATHS)}.")
     return path
 
 
@@ -194,7 +194,7 @@ def preset(name: str) -> dict[str, int | bool]:
     if rec is None:
         close = difflib.get_close_matches(name, preset_names(), n=1) if isinstance(name, str) and len(name) < 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CasekitError(f"There is no preset {short(name)}.{hint} Presets: {', '.join(preset_names())}.")
+        raise CasekitError(f"There is no preset {short(name)}.{hint} Presets: {', '.join(preset_names())}; choose one of them.")
     table = _factor_table()
     return {k: (bool(rec[k]) if table[k].kind == "bool" else int(rec[k])) for k in table}
 
@@ -238,7 +238,7 @@ def check_profile(profile: Mapping[str, Any], *, fill_defaults: bool = False) ->
             close = difflib.get_close_matches(key, list(table), n=1) if key else []
             parts.append(short(k, 60) + (f" (did you mean {close[0]!r}?)" if close else ""))
         more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
-        raise CasekitError(f"Unknown profile field(s): {', '.join(parts)}{more}. The fields are: {', '.join(table)}.")
+        raise CasekitError(f"Unknown profile field(s): {', '.join(parts)}{more}. Use the fields: {', '.join(table)}.")
     clean: dict[str, int | bool] = {}
     for name, f in table.items():
         label = f.label_en
@@ -506,3 +506,8 @@ def little_giant_firms() -> list[dict[str, str]]:
     except CasekitError:
         return []
     return [{"firm": str(r.firm), "name_en": r.name_en, "name_zh": r.name_zh} for r in df.itertuples()]
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

@@ -47,7 +47,8 @@ class PathFitAdvisor:
     def __init__(self, preset: str | None = None):
         if preset is not None and (not isinstance(preset, str) or preset not in preset_names()):
             raise CasekitError(i18n.t(
-                f"There is no preset {short(preset)}. Presets: {', '.join(preset_names())} (or None for your own profile).",
+                f"There is no preset {short(preset)}. Presets: {', '.join(preset_names())}; choose one of them "
+                "(or None for your own profile).",
                 f"没有预设 {short(preset)}。可用预设：{', '.join(preset_names())}（或 None 表示自定义画像）。"))
         self._start = preset     # Reset returns here: the preset the cell opened with
         self._base = preset      # the preset the current profile started from (shown while edited)
@@ -265,3 +266,8 @@ class PathFitAdvisor:
 def path_fit_advisor(preset: str | None = None) -> PathFitAdvisor:
     """Make the path-fit advisor, optionally starting from a preset (see ``six_paths.preset_names()``)."""
     return PathFitAdvisor(preset=preset)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

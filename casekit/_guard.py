@@ -239,3 +239,14 @@ def write_error(p, exc: OSError):
     return CasekitError(t(f"Cannot write {short(str(p), 80)}: {exc.strerror or exc}. "
                           "Save into a folder you can write to, e.g. 'figures/'.",
                           f"无法写入 {short(str(p), 80)}：{exc.strerror or exc}。请保存到可写的文件夹，例如 'figures/'。"))
+
+
+def _protect_i18n() -> None:
+    """The language functions get the same net (t() is on every redraw and cannot fail: left bare)."""
+    from . import i18n
+
+    for name in ("get_language", "set_language", "label"):
+        setattr(i18n, name, boundary(getattr(i18n, name)))
+
+
+_protect_i18n()

@@ -502,9 +502,9 @@ def _spec_problems(spec: CaseSpec) -> list[str]:
             ok = (o is not None and o.kind == kind) or (value in own and own[value].side == kind)
             if not ok:
                 allowed = [x.id for x in cat.of_kind(kind)] + [a.id for a in spec.activities if a.side == kind]
-                problems.append(t(f"{where}.{key}: {value!r} is not a known {kind} option. Allowed: {', '.join(allowed)}"
+                problems.append(t(f"{where}.{key}: {short(value, 40)} is not a known {kind} option. Allowed: {', '.join(allowed)}"
                                   + (" (or declare your own under 'activities:')." if kind != "interaction" else "."),
-                                  f"{where}.{key}：{value!r} 不是已知选项。可选：{', '.join(allowed)}"
+                                  f"{where}.{key}：{short(value, 40)} 不是已知选项。可选：{', '.join(allowed)}"
                                   + ("（或在 activities: 下声明自己的活动）。" if kind != "interaction" else "。")))
     return problems
 
@@ -728,11 +728,11 @@ def validate(case: Case) -> list[str]:
     if not case.stages:
         out.append(t("The alternative has no stages: a case needs at least one.", "该方案没有任何阶段：至少需要一个阶段。"))
     if case.business_model not in BUSINESS_MODELS:
-        out.append(t(f"business_model {case.business_model!r} is unknown; use {', '.join(BUSINESS_MODELS)}.",
-                     f"业务模式 {case.business_model!r} 未知；可选 {', '.join(BUSINESS_MODELS)}。"))
+        out.append(t(f"business_model {short(case.business_model, 40)} is unknown; use {', '.join(BUSINESS_MODELS)}.",
+                     f"业务模式 {short(case.business_model, 40)} 未知；可选 {', '.join(BUSINESS_MODELS)}。"))
     if case.collaboration_mode not in MODES:
-        out.append(t(f"collaboration_mode {case.collaboration_mode!r} is unknown; use {', '.join(MODES)}.",
-                     f"协同模式 {case.collaboration_mode!r} 未知；可选 {', '.join(MODES)}。"))
+        out.append(t(f"collaboration_mode {short(case.collaboration_mode, 40)} is unknown; use {', '.join(MODES)}.",
+                     f"协同模式 {short(case.collaboration_mode, 40)} 未知；可选 {', '.join(MODES)}。"))
     for i, s in enumerate(case.stages, 1):
         if not isinstance(s.start_year, int) or not isinstance(s.end_year, int):
             out.append(t(f"Stage {i}: years must be whole numbers.", f"第{i}阶段：年份必须是整数。"))
@@ -743,8 +743,8 @@ def validate(case: Case) -> list[str]:
             o = case.option(getattr(s, key))
             if o is None or o.kind != kind:
                 allowed = ", ".join(x.id for x in case.options(kind))
-                out.append(t(f"Stage {i}: {key} {getattr(s, key)!r} is unknown. Allowed: {allowed}.",
-                             f"第{i}阶段：{key} {getattr(s, key)!r} 未知。可选：{allowed}。"))
+                out.append(t(f"Stage {i}: {key} {short(getattr(s, key), 40)} is unknown. Allowed: {allowed}.",
+                             f"第{i}阶段：{key} {short(getattr(s, key), 40)} 未知。可选：{allowed}。"))
     return out
 
 

@@ -86,8 +86,8 @@ class StageExplorer:
             firm = firm.firm
         if not isinstance(firm, str) or firm not in self.cases:
             firm = short(firm)
-            raise CasekitError(t(f"No case {firm!r}; choose one of {', '.join(self.cases)} or pass a loaded Case.",
-                                 f"没有案例 {firm!r}；可选 {', '.join(self.cases)}，或传入已读入的 Case。"))
+            raise CasekitError(t(f"No case {firm}; choose one of {', '.join(self.cases)} or pass a loaded Case.",
+                                 f"没有案例 {firm}；可选 {', '.join(self.cases)}，或传入已读入的 Case。"))
         self.draw = draw
         self._busy = False
         self.last_problem: str | None = None

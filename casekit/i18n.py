@@ -84,6 +84,9 @@ def label(obj: Any, field: str, lang: str | None = None) -> str:
 
     ``obj`` may be a mapping, a pandas Series / namedtuple row, or any object with attributes.
     """
+    if not isinstance(field, str) or len(field) > 60 or (lang is not None and lang not in LANGUAGES):
+        raise CasekitError(f"label() takes a field name such as 'name' and lang 'en', 'zh' or None, not "
+                           f"{_short(field)} / {_short(lang)}; use e.g. label(row, 'name').")
     lang = lang or _state["lang"]
     key = f"{field}_{lang}"
     try:
@@ -94,3 +97,4 @@ def label(obj: Any, field: str, lang: str | None = None) -> str:
         return getattr(obj, key)
     raise CasekitError(f"No {key!r} label on {type(obj).__name__}: pass a row or mapping with the fields "
                        f"{field}_en and {field}_zh.")
+

@@ -307,12 +307,12 @@ def compare_claims(a: str, b: str) -> ClaimComparison:
     ra, rb = claim(a), claim(b)
     if ra["unit"] != rb["unit"]:
         raise CasekitError(
-            f"{a!r} is in {ra['unit_name_en']} and {b!r} in {rb['unit_name_en']}: a ratio of different units "
+            f"{short(a, 60)} is in {ra['unit_name_en']} and {short(b, 60)} in {rb['unit_name_en']}: a ratio of different units "
             "means nothing. Pick two claims with the same unit (compare their 'unit' column)."
         )
     vb = float(rb["value"])
     if vb == 0:
-        raise CasekitError(f"{b!r} has the value 0, so a ratio a/b is undefined. Swap the two claims.")
+        raise CasekitError(f"{short(b, 60)} has the value 0, so a ratio a/b is undefined. Swap the two claims.")
     va = float(ra["value"])
     en: list[str] = []
     zh: list[str] = []
@@ -414,7 +414,7 @@ def course_links(to_unit: int | None = None) -> pd.DataFrame:
     df, attrs = _load("course_map")
     if to_unit is not None:
         if to_unit not in (1, 2, 3):
-            raise CasekitError(f"to_unit must be 1, 2 or 3 (the units after unit 0), not {to_unit!r}.")
+            raise CasekitError(f"to_unit must be 1, 2 or 3 (the units after unit 0), not {short(to_unit, 40)}.")
         df = df[df["to_unit"] == to_unit]
     return _done(df.sort_values("order"), attrs)
 

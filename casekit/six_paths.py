@@ -483,7 +483,7 @@ def adoption_matrix(kind: str = "years") -> pd.DataFrame:
     core groups and all six paths appear, so the gaps show.
     """
     if kind not in ("years", "count"):
-        raise CasekitError(f"adoption_matrix(kind={kind!r}): use kind='years' or kind='count'.")
+        raise CasekitError(f"adoption_matrix(kind={short(kind, 40)}): use kind='years' or kind='count'.")
     ev = events()
     firms = ["haier", "hisense", "aucma"]
     out = pd.DataFrame("" if kind == "years" else 0, index=pd.Index(firms, name="firm"), columns=list(PATHS))

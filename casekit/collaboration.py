@@ -458,7 +458,18 @@ class CaseSpec(_Strict):
 
 def _format_pydantic(exc: ValidationError) -> list[str]:
     out = []
+    missing: dict[str, list[str]] = {}
     for e in exc.errors(include_url=False):
+        # one line for all the missing keys of a mapping (an empty file used to give seven lines)
+        if e["type"] == "missing":
+            parent = ".".join(str(x) for x in e["loc"][:-1])
+            missing.setdefault(parent, []).append(str(e["loc"][-1])[:40])
+    for parent, keys in missing.items():
+        where = f"{parent}: " if parent else ""
+        out.append(t(f"{where}required but missing: {', '.join(keys)}.", f"{where}必填项缺失：{'、'.join(keys)}。"))
+    for e in exc.errors(include_url=False):
+        if e["type"] == "missing":
+            continue
         # keys and values are shortened: a 5 MB key must not make a 5 MB message
         loc = ".".join(short(x, 40) if not isinstance(x, str) else (x if len(x) <= 40 else x[:39] + "…")
                        for x in e["loc"]) or "(file)"
@@ -525,7 +536,7 @@ def load_case(source: str | Path | dict) -> Case:
     ...            "collaboration_mode": "market_oriented", "colour": "red", "stages": []})
     Traceback (most recent call last):
     ...
-    casekit.errors.CasekitError: The case file has 3 problem(s):
+    casekit.errors.CasekitError: The case file has 3 problem(s); fix them and load it again:
       - business_model: value 'platform' is not valid: Input should be 'product_innovation' or 'customer_relationship'.
       - stages: value [] is not valid: List should have at least 1 item after validation, not 0.
       - colour: unknown key (value 'red'). Allowed keys here: firm, name_zh, name_en, founded, business_model, collaboration_mode, founder_background, resource_constraint, cite, description_en, description_zh, activities, stages.

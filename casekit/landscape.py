@@ -28,7 +28,7 @@ from .errors import CasekitError
 __all__ = [
     "SOURCE_TYPES", "TRACEABILITY", "SORT_KEYS", "claims", "claim", "untraceable_claims",
     "paired_figures", "side_by_side", "source_quality_summary", "compare_claims", "ClaimComparison", "ladder",
-    "mechanisms", "mechanisms_of_firm", "dilemma_paths", "course_links",
+    "mechanisms", "mechanisms_of_firm", "dilemma_paths", "course_links", "related_group_label",
 ]
 
 #: Source types, strongest evidential weight first (the data contract's values).

@@ -50,7 +50,7 @@ def _fmt(v: Any) -> str:
 def check_control_value(ctl: Any, value: Any) -> tuple[Any, str | None]:
     """``(value_to_set, problem)`` for a value assigned to ``ctl``: problem is None when fine;
     value_to_set is None when the control must keep its value."""
-    name = getattr(ctl, "description", "") or type(ctl).__name__
+    name = ctl.__dict__.get("_label") or getattr(ctl, "description", "") or type(ctl).__name__.removeprefix("Guarded")
     has_range = hasattr(ctl, "min") and hasattr(ctl, "max") and not hasattr(ctl, "options")
     if has_range:
         lo, hi = ctl.min, ctl.max
@@ -107,13 +107,16 @@ def guarded(cls: type) -> type:
 
                     if not isinstance(exc, TraitError):
                         raise
-                    choices = [str(v) for v in getattr(self, "options", ())][:12]
+                    choices = [short(v, 40) for v in getattr(self, "_options_values", ())]
                     if isinstance(self.value, bool) and not choices:
                         choices = ["True", "False"]
-                    desc = getattr(self, "description", "") or type(self).__name__
-                    problem = t(f"{desc}: {short(value)} is not allowed" + (f"; choose one of {', '.join(choices)}."
+                    listed = ", ".join(choices)
+                    if len(listed) > 200:
+                        listed = listed[:199] + "…"
+                    desc = self.__dict__.get("_label") or getattr(self, "description", "") or cls.__name__
+                    problem = t(f"{desc}: {short(value)} is not allowed" + (f"; choose one of {listed}."
                                                                            if choices else "."),
-                                f"{desc}：{short(value)} 不可用" + (f"；请从 {'、'.join(choices)} 中选择。"
+                                f"{desc}：{short(value)} 不可用" + (f"；请从 {listed} 中选择。"
                                                                    if choices else "。"))
             if problem is not None:
                 self.__dict__["last_problem"] = problem
@@ -124,9 +127,12 @@ def guarded(cls: type) -> type:
     return Guarded
 
 
-def arm(ctl: Any, report: Callable[[str], None]) -> Any:
-    """Switch on the guard of a control made by :func:`guarded` and send its problems to ``report``."""
+def arm(ctl: Any, report: Callable[[str], None], label: str | None = None) -> Any:
+    """Switch on the guard of a control made by :func:`guarded` and send its problems to ``report``
+    (``label`` names the control in messages when it has no description of its own)."""
     ctl.__dict__["_report"] = report
+    if label:
+        ctl.__dict__["_label"] = label
     ctl.__dict__["_guard_on"] = True
     return ctl
 

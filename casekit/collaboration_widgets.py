@@ -377,14 +377,24 @@ class EvidenceBrowser:
             raise CasekitError(t(f"EvidenceBrowser has no firm {short(firm)}; use 'keda' or 'zhongtu', e.g. EvidenceBrowser('keda').",
                                  f"EvidenceBrowser 没有企业 {short(firm)}；请用 'keda' 或 'zhongtu'，例如 EvidenceBrowser('keda')。"))
         self.data = load_dataset("evidence")
-        self.firm = W.Dropdown(options=[("Keda 科达", "keda"), ("Zhongtu 中涂", "zhongtu")], value=firm.strip().lower())
-        self.construct = W.Dropdown(layout=W.Layout(width="420px"))
+        self.last_problem: str | None = None
+        self.problem_html = W.HTML()
+        self.firm = arm(guarded(W.Dropdown)(options=[("Keda 科达", "keda"), ("Zhongtu 中涂", "zhongtu")],
+                                            value=firm.strip().lower()), self._report)
+        self.construct = arm(guarded(W.Dropdown)(layout=W.Layout(width="420px")), self._report)
         self.view = W.HTML()
         self.rows = self.data.iloc[0:0]
         self.firm.observe(self._on_firm, "value")
         self.construct.observe(self._show, "value")
-        self.widget = W.VBox([W.HBox([self.firm, self.construct]), self.view])
+        self.widget = W.VBox([W.HBox([self.firm, self.construct]), self.problem_html, self.view])
         self._on_firm()
+
+    def _report(self, message: str):
+        """One line above the evidence for a value a control could not take (it keeps a valid one)."""
+        import html
+
+        self.last_problem = message
+        self.problem_html.value = f"<div style='color:#c0392b'>⚠ {html.escape(message)}</div>"
 
     def _on_firm(self, _change=None):
         part = self.data[self.data.firm == self.firm.value]

@@ -67,7 +67,7 @@ class PathFitAdvisor:
             else:
                 c = Slider(value=int(start[f.factor]), min=int(f.min), max=int(f.max), step=1,
                            continuous_update=True, layout=W.Layout(width=f"{_CONTROL_W}px"))
-            arm(c, self._report)
+            arm(c, self._report, label=f.factor)
             c.observe(self._on_change, names="value")
             self.controls[f.factor] = c
         self._labels = {k: W.HTML() for k in self.controls}

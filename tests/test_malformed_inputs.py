@@ -253,7 +253,10 @@ CASES = [
     ("StageExplorer(5)", lambda: _sw().StageExplorer(5, draw=False), ERR),
     ("EvidenceBrowser('nope')", lambda: _sw().EvidenceBrowser("nope"), ERR),
     ("EvidenceBrowser(5)", lambda: _sw().EvidenceBrowser(5), ERR),
-    ("stage explorer year slider 'abc'", lambda: _widget_value(_stages, "business_model", "abc"), OK),
+    ("stage explorer business model 'abc'", lambda: _widget_value(_stages, "business_model", "abc"), OK),
+    ("evidence browser firm 'nope'", lambda: _widget_value(lambda: _sw().EvidenceBrowser("keda"), "firm", "nope"), OK),
+    ("evidence browser construct 5", lambda: _widget_value(lambda: _sw().EvidenceBrowser("keda"), "construct", 5), OK),
+    ("stage explorer year 'abc'", lambda: _widget_value(lambda: _boundary_ctl(), 1, "abc"), OK),
     ("stage explorer include 'maybe'", lambda: _widget_value(lambda: _stages_ctl(), "include", "maybe"), OK),
     # ---------------------------------------------------------------- cost curves (unit 3)
     ("CostScenario(1e308 fixed costs)", lambda: cc.CostScenario(fixed_cost_before=1e308, innovation_fixed_cost=1e308), ERR),
@@ -459,6 +462,12 @@ class _StageCtl:
 
 def _stages_ctl():
     return _StageCtl()
+
+
+def _boundary_ctl():
+    s = _StageCtl()
+    s.controls = s.inner.boundaries
+    return s
 
 
 def test_the_corpus_is_big_enough():

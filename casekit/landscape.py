@@ -73,15 +73,18 @@ def _as_list(value, allowed: Iterable[str], what: str) -> list[str] | None:
     elif isinstance(value, (list, tuple, set, frozenset, pd.Series, np.ndarray)) and len(value) <= 1000:
         items = list(value)
     else:
-        raise CasekitError(
-            f"Give the {what}s as a name or a list of names, not {short(value)}. Allowed values: {', '.join(allowed)}."
-        )
+        raise CasekitError(i18n.t(
+            f"Give the {what}s as a name or a list of names, not {short(value)}. Allowed values: {', '.join(allowed)}.",
+            f"{_WHAT_ZH.get(what, what)}应为一个名称或名称列表，而不是 {short(value)}。允许的取值：{', '.join(allowed)}。"))
     bad = [v for v in items if not isinstance(v, str) or v not in allowed]
     if bad:
-        raise CasekitError(
-            f"Unknown {what} {short(bad)}. Allowed values: {', '.join(allowed)}."
-        )
+        raise CasekitError(i18n.t(
+            f"Unknown {what} {short(bad)}. Allowed values: {', '.join(allowed)}.",
+            f"未知的{_WHAT_ZH.get(what, what)} {short(bad)}。允许的取值：{', '.join(allowed)}。"))
     return items
+
+
+_WHAT_ZH = {"source type": "来源类型", "logic": "赋能逻辑", "SRDI dimension": "专精特新维度"}
 
 
 def _load(name: str) -> tuple[pd.DataFrame, dict]:
@@ -136,13 +139,17 @@ def claims(source_types: str | Iterable[str] | None = None, *, traceable: bool |
             df.attrs = {}
     types = _as_list(source_types, SOURCE_TYPES, "source type")
     if not isinstance(sort_by, str) or sort_by not in SORT_KEYS:
-        raise CasekitError(f"Cannot sort claims by {short(sort_by)}. Choose one of: {', '.join(SORT_KEYS)}.")
+        raise CasekitError(i18n.t(f"Cannot sort claims by {short(sort_by)}. Choose one of: {', '.join(SORT_KEYS)}.",
+                                  f"无法按 {short(sort_by)} 排序。请从以下选择：{', '.join(SORT_KEYS)}。"))
     for name, flag in (("traceable", traceable), ("promotional", promotional)):
         if flag is not None and not isinstance(flag, (bool, np.bool_)):
-            raise CasekitError(f"{name} must be True, False or None (no filter), not {short(flag)}.")
+            raise CasekitError(i18n.t(f"{name} must be True, False or None (no filter), not {short(flag)}.",
+                                      f"{name} 必须是 True、False 或 None（不筛选），而不是 {short(flag)}。"))
     if data is not None and (not isinstance(data, pd.DataFrame)
                              or not {"source_type", "names_source", "promotional", sort_by} <= set(data.columns)):
-        raise CasekitError("data must be a copy of the srdi_statistics table, e.g. casekit.load_dataset('srdi_statistics').")
+        raise CasekitError(i18n.t(
+            "data must be a copy of the srdi_statistics table, e.g. casekit.load_dataset('srdi_statistics').",
+            "data 必须是 srdi_statistics 表的副本，例如 casekit.load_dataset('srdi_statistics')。"))
     # Build one boolean mask and one ordering, then take the rows once: each take copies all
     # 20-odd columns, so one take instead of three keeps a widget update within a frame.
     mask = np.ones(len(df), dtype=bool)
@@ -171,10 +178,11 @@ def claim(claim_id: str) -> pd.Series:
         close = difflib.get_close_matches(claim_id, df["claim_id"].tolist(), n=3) \
             if isinstance(claim_id, str) and len(claim_id) < 100 else []
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise CasekitError(
+        raise CasekitError(i18n.t(
             f"There is no claim {short(claim_id, 60)} in srdi_statistics.{hint} "
-            "List the ids with casekit.load_dataset('srdi_statistics')['claim_id']."
-        )
+            "List the ids with casekit.load_dataset('srdi_statistics')['claim_id'].",
+            f"srdi_statistics 中没有论断 {short(claim_id, 60)}。{hint} "
+            "可用 casekit.load_dataset('srdi_statistics')['claim_id'] 列出全部编号。"))
     return hit.iloc[0]
 
 
@@ -249,9 +257,11 @@ def source_quality_summary(data: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     if data is not None and (not isinstance(data, pd.DataFrame)
                              or not {"source_type", "traceability"} <= set(map(str, data.columns))):
-        raise CasekitError(
+        raise CasekitError(i18n.t(
             f"source_quality_summary() needs the srdi_statistics table (columns source_type and traceability), "
-            f"not {short(data, 60)}. Call it with no argument, or pass casekit.load_dataset('srdi_statistics') filtered.")
+            f"not {short(data, 60)}. Call it with no argument, or pass casekit.load_dataset('srdi_statistics') filtered.",
+            f"source_quality_summary() 需要 srdi_statistics 表（含 source_type 和 traceability 两列），而不是 "
+            f"{short(data, 60)}。请不带参数调用，或传入筛选后的 casekit.load_dataset('srdi_statistics')。"))
     df = _stats() if data is None else data
     out = pd.crosstab(df["source_type"].astype(str), df["traceability"].astype(str))
     return out.reindex(index=list(SOURCE_TYPES), columns=list(TRACEABILITY), fill_value=0)
@@ -364,8 +374,10 @@ def ladder(source: str | None = "000") -> pd.DataFrame:
     if source is not None:
         have = sorted(df["source"].astype(str).unique())
         if source not in have:
-            raise CasekitError(f"The ladder has no counts from {short(source, 40)}. Sources with counts: "
-                               f"{', '.join(have)}; use one of them, or None for all.")
+            raise CasekitError(i18n.t(f"The ladder has no counts from {short(source, 40)}. Sources with counts: "
+                                      f"{', '.join(have)}; use one of them, or None for all.",
+                                      f"阶梯中没有来自 {short(source, 40)} 的数量。有数量的来源：{', '.join(have)}；"
+                                      "请用其中之一，或用 None 表示全部。"))
         df = df[df["source"].astype(str) == source]
     return _done(df.sort_values(["order", "source"], kind="stable"), attrs)
 
@@ -399,7 +411,8 @@ def mechanisms_of_firm(firm: str) -> pd.DataFrame:
     firms = df["example_firm_ids"].str.split(";")
     known = sorted({f for fs in firms for f in fs if f})
     if firm not in known:
-        raise CasekitError(f"Seed 001 cites no firm {short(firm, 40)}. Use one of the firm ids it cites: {', '.join(known)}.")
+        raise CasekitError(i18n.t(f"Seed 001 cites no firm {short(firm, 40)}. Use one of the firm ids it cites: {', '.join(known)}.",
+                                  f"文献001没有提到企业 {short(firm, 40)}。请用其中提到的企业编号：{', '.join(known)}。"))
     return _done(df[firms.apply(lambda fs: firm in fs)], attrs)
 
 
@@ -414,7 +427,8 @@ def course_links(to_unit: int | None = None) -> pd.DataFrame:
     df, attrs = _load("course_map")
     if to_unit is not None:
         if to_unit not in (1, 2, 3):
-            raise CasekitError(f"to_unit must be 1, 2 or 3 (the units after unit 0), not {short(to_unit, 40)}.")
+            raise CasekitError(i18n.t(f"to_unit must be 1, 2 or 3 (the units after unit 0), not {short(to_unit, 40)}.",
+                                      f"to_unit 必须是 1、2 或 3（第0单元之后的单元），而不是 {short(to_unit, 40)}。"))
         df = df[df["to_unit"] == to_unit]
     return _done(df.sort_values("order"), attrs)
 

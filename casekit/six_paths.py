@@ -241,7 +241,8 @@ def check_profile(profile: Mapping[str, Any], *, fill_defaults: bool = False) ->
         raise CasekitError(f"Unknown profile field(s): {', '.join(parts)}{more}. Use the fields: {', '.join(table)}.")
     clean: dict[str, int | bool] = {}
     for name, f in table.items():
-        label = f.label_en
+        label, lzh = f.label_en, f.label_zh
+        rng_en, rng_zh = f"takes whole numbers from {f.lo} to {f.hi}", f"取 {f.lo} 到 {f.hi} 之间的整数"
         if name not in profile:
             continue
         v = profile[name]
@@ -249,18 +250,21 @@ def check_profile(profile: Mapping[str, Any], *, fill_defaults: bool = False) ->
             if isinstance(v, (bool,)) or (isinstance(v, numbers.Integral) and int(v) in (0, 1)):
                 clean[name] = bool(v)
                 continue
-            raise CasekitError(f"{name} = {short(v)} is not allowed: {label} is yes/no; give True or False.")
+            raise CasekitError(i18n.t(f"{name} = {short(v)} is not allowed: {label} is yes/no; give True or False.",
+                                      f"{name} = {short(v)} 不可用：{lzh}是“是/否”项，请填 True 或 False。"))
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise CasekitError(
-                f"{name} = {short(v)} is not a number: {label} takes whole numbers from {f.lo} to {f.hi}."
-            )
+            raise CasekitError(i18n.t(f"{name} = {short(v)} is not a number: {label} {rng_en}.",
+                                      f"{name} = {short(v)} 不是数字：{lzh}{rng_zh}。"))
         if math.isnan(float(v)):
-            raise CasekitError(f"{name} is missing (NaN): {label} takes whole numbers from {f.lo} to {f.hi}.")
+            raise CasekitError(i18n.t(f"{name} is missing (NaN): {label} {rng_en}.",
+                                      f"{name} 缺失（NaN）：{lzh}{rng_zh}。"))
         if not f.lo <= v <= f.hi:
-            raise CasekitError(f"{name} = {short(v)} is out of range: {label} takes whole numbers from {f.lo} to {f.hi}.")
+            raise CasekitError(i18n.t(f"{name} = {short(v)} is out of range: {label} {rng_en}.",
+                                      f"{name} = {short(v)} 超出范围：{lzh}{rng_zh}。"))
         if float(v) != int(v):
-            raise CasekitError(f"{name} = {short(v)} is not a whole number: {label} takes whole numbers from "
-                               f"{f.lo} to {f.hi}, e.g. {int(v)} or {int(v) + 1}.")
+            raise CasekitError(i18n.t(f"{name} = {short(v)} is not a whole number: {label} {rng_en}, e.g. {int(v)} "
+                                      f"or {int(v) + 1}.",
+                                      f"{name} = {short(v)} 不是整数：{lzh}{rng_zh}，例如 {int(v)} 或 {int(v) + 1}。"))
         clean[name] = int(v)
     missing = [k for k in table if k not in clean]
     if missing:

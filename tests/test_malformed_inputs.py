@@ -545,3 +545,25 @@ def test_malformed_input(name, call, expected):
     shown = repr(result)                    # displaying the result must work, and show no inf/NaN
     if not isinstance(result, (pd.DataFrame, str)):   # a readout line may name the bad input ("nan is not a number")
         assert not BAD_NUMBER.search(shown), f"{name}: shows {BAD_NUMBER.search(shown).group()}"
+
+
+ZH_CASES = ["load_case(binary file)", "load_case(alias bomb)", "load_case(5,000-deep brackets)", "load_case(directory)",
+            "with_stages([1, 2])", "borrow(1, 5, 1)", "evaluate(alt, actual=42)", "outputs(10**10)",
+            "learning_curve(n=-5)", "minimum_average_cost(100, 20, 0)", "average_cost(q, nan, ...)",
+            "claims(source_types=5)", "source_quality_summary(other table)", "advise(capital=2.5)",
+            "save(fig, /proc)", "save(fig, int path)", "cost slider 'abc'", "cost range inverted",
+            "advisor slider 2.5", "lens sort_by 'nope'", "stage explorer business model 'abc'"]
+
+
+@pytest.mark.parametrize("name", ZH_CASES)
+def test_messages_come_in_chinese_too(name):
+    call = {c[0]: c[1] for c in CASES}[name]
+    casekit.set_language("zh")
+    try:
+        try:
+            msg = call()
+        except CasekitError as exc:
+            msg = str(exc)
+    finally:
+        casekit.set_language("en")
+    assert re.search(r"[\u4e00-\u9fff]", msg), f"{name}: no Chinese in {msg!r}"

@@ -151,20 +151,22 @@ class CostCurveExplorer:
         Slider, RangeSlider = guarded(w.FloatSlider), guarded(w.FloatRangeSlider)
         # The slider's own readout box is narrow and cut values ("3(", "0.4"); a label beside the
         # slider shows the value whole, from the model (so it never disagrees with the readout).
+        # Names take their natural width (about 230 px at most); a row is 500 px, so on a laptop's
+        # 848-px output area the two columns wrap into one instead of cutting anything.
         for name in SLIDERS:
             r = rows.loc[name]
             lo, hi = _grid(float(r["min"]), float(r["max"]), _STEPS[name])
             self.controls[name] = Slider(
                 value=self._on_grid(name, getattr(self.scenario, name), lo, hi), min=lo, max=hi,
                 step=_STEPS[name], continuous_update=True, readout=False,
-                style={"description_width": "150px"}, layout=w.Layout(width="330px"))
+                style={"description_width": "initial"}, layout=w.Layout(width="420px"))
             self.value_labels[name] = w.HTML(layout=w.Layout(width="80px"))
         lo, hi = _grid(float(rows.loc["output_min", "min"]), float(rows.loc["output_max", "max"]) / 5, _STEPS["output"])
         self.controls["output_range"] = RangeSlider(
             value=(self._on_grid("output", self.scenario.output_min, lo, hi),
                    self._on_grid("output", self.scenario.output_max, lo, hi)),
             min=lo, max=hi, step=_STEPS["output"], continuous_update=True, readout=False,
-            style={"description_width": "150px"}, layout=w.Layout(width="330px"))
+            style={"description_width": "initial"}, layout=w.Layout(width="420px"))
         self.value_labels["output_range"] = w.HTML(layout=w.Layout(width="80px"))
         for c in self.controls.values():
             arm(c, self._report)

@@ -67,6 +67,9 @@ def test_04_values_are_shown_whole_beside_the_sliders(cost):
     assert cost.value_labels["variable_cost_saving"].value == "<b>0.45</b>"
     assert cost.value_labels["output_range"].value == "<b>1–200</b>"
     assert all(lab.layout.width == "80px" for lab in cost.value_labels.values())
+    for c in cost.controls.values():                 # names whole too ("Extra fixed cost of innovating ΔF")
+        assert c.style.description_width == "initial"
+        assert int(c.layout.width.removesuffix("px")) + 80 <= 848 - 30
 
 
 def test_04_reset_does_not_report_a_change_of_float_dust(cost):

@@ -241,7 +241,7 @@ CASES = [
     ("process_model(5)", lambda: cd.process_model(5), ERR),
     ("process_model('nope')", lambda: cd.process_model("nope"), ERR),
     ("compare(None)", lambda: cd.compare(None), ERR),
-    ("compare(evaluate(None))", lambda: cd.compare(co.evaluate(None)), ANY),
+    ("compare(evaluate(None))", lambda: cd.compare(co.evaluate(None)), ERR),
     ("framework(lang='fr')", lambda: cd.framework(lang="fr"), ERR),
     ("data_structure(firm=5)", lambda: cd.data_structure(firm=5), ERR),
     ("theory_model(lang=5)", lambda: cd.theory_model(lang=5), ERR),

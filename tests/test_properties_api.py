@@ -113,7 +113,7 @@ def _call(fn, args, kwargs):
 _TMP = tempfile.mkdtemp(prefix="casekit-props-")
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300, method="thread")
 @pytest.mark.parametrize("fn", _functions())
 def test_any_arguments_give_a_result_or_a_casekit_error(fn):
     params = [p for p in inspect.signature(fn).parameters.values()
@@ -153,7 +153,7 @@ def _resolve(path):
     return getattr(importlib.import_module(mod), name)
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300, method="thread")
 @pytest.mark.parametrize("path", CONSTRUCTORS)
 @settings(max_examples=6, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(args=st.lists(junk, max_size=1))
@@ -163,7 +163,7 @@ def test_constructors(path, args):
         assert len(str(error)) <= 500
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300, method="thread")
 @pytest.mark.parametrize("method", CASE_METHODS)
 @settings(max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(args=st.lists(junk, max_size=3))
@@ -178,7 +178,7 @@ def test_case_methods(method, args):
         repr(ev), ev.message
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300, method="thread")
 @pytest.mark.parametrize("method", SCENARIO_METHODS)
 @settings(max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(args=st.lists(junk, max_size=2), kwargs=st.dictionaries(

@@ -23,7 +23,7 @@ import graphviz
 
 from .errors import CasekitError
 
-__all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "INSTALL_HINT"]
+__all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "INSTALL_HINT", "provenance_map"]
 
 # fontconfig and browsers both take a comma-separated fallback list.
 FONTS = "WenQuanYi Micro Hei,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,Helvetica,Arial,sans-serif"

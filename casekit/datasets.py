@@ -82,25 +82,28 @@ def dataset_names() -> list[str]:
 
 def _check_name(name: Any) -> str:
     if isinstance(name, pd.DataFrame):
-        raise CasekitError(
+        raise CasekitError(i18n.t(
             "load_dataset() takes a dataset *name* (a string such as 'stages'), but it was given a "
             "DataFrame. You already have the data: use that DataFrame directly. "
-            "List the names with casekit.dataset_names()."
-        )
+            "List the names with casekit.dataset_names().",
+            "load_dataset() 需要数据集的*名称*（如 'stages' 这样的字符串），收到的却是 DataFrame。"
+            "数据已经在手上，直接使用这个 DataFrame 即可。全部名称可用 casekit.dataset_names() 列出。"))
     if not isinstance(name, str):
-        raise CasekitError(
+        raise CasekitError(i18n.t(
             f"A dataset name is a string such as 'stages', not {type(name).__name__} ({short(name, 40)}). "
-            "List the names with casekit.dataset_names()."
-        )
+            "List the names with casekit.dataset_names().",
+            f"数据集名称应为字符串，例如 'stages'，而不是 {type(name).__name__}（{short(name, 40)}）。"
+            "全部名称可用 casekit.dataset_names() 列出。"))
     names = dataset_names()
     key = name.strip().lower().removesuffix(".csv")
     if key not in names:
         close = difflib.get_close_matches(key, names, n=1) if len(key) <= 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CasekitError(
+        raise CasekitError(i18n.t(
             f"There is no dataset called {short(name, 60)}.{hint} Available names include {_some_names(names)}; "
-            "list them all with casekit.dataset_names()."
-        )
+            "list them all with casekit.dataset_names().",
+            f"没有名为 {short(name, 60)} 的数据集。{hint} 可用的名称包括 {_some_names(names)}；"
+            "全部名称可用 casekit.dataset_names() 列出。"))
     return key
 
 
@@ -188,9 +191,11 @@ def codebook(name: str) -> pd.DataFrame:
     if isinstance(name, pd.DataFrame) and isinstance(name.attrs.get("name"), str):
         name = name.attrs["name"]
     elif isinstance(name, pd.DataFrame):
-        raise CasekitError("codebook() takes a dataset name such as 'stages' (or a table load_dataset() "
-                           "returned); this DataFrame does not say which dataset it is. "
-                           "Pass the name; list them with casekit.dataset_names().")
+        raise CasekitError(i18n.t(
+            "codebook() takes a dataset name such as 'stages' (or a table load_dataset() returned); this "
+            "DataFrame does not say which dataset it is. Pass the name; list them with casekit.dataset_names().",
+            "codebook() 需要数据集名称，例如 'stages'（或 load_dataset() 返回的表）；这个 DataFrame 没有标明"
+            "来自哪个数据集。请传入名称，全部名称可用 casekit.dataset_names() 列出。"))
     meta = metadata(name)
     lang = i18n.get_language()
     rows = [
@@ -214,12 +219,17 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
     elif isinstance(data, pd.DataFrame):
         df = data
     else:
-        raise CasekitError(f"table() takes a dataset name such as 'stages' or a DataFrame, not "
-                           f"{type(data).__name__} ({short(data, 40)}). List the names with casekit.dataset_names().")
+        raise CasekitError(i18n.t(
+            f"table() takes a dataset name such as 'stages' or a DataFrame, not {type(data).__name__} "
+            f"({short(data, 40)}). List the names with casekit.dataset_names().",
+            f"table() 需要数据集名称（如 'stages'）或 DataFrame，而不是 {type(data).__name__}（{short(data, 40)}）。"
+            "全部名称可用 casekit.dataset_names() 列出。"))
     if isinstance(columns, str):       # one column: "firm" means ["firm"], not ['f', 'i', 'r', 'm']
         columns = [columns]
     elif columns is not None and not isinstance(columns, (list, tuple, pd.Index)):
-        raise CasekitError(f"columns is a list of column names, e.g. ['firm', 'name'], not {short(columns, 40)}.")
+        raise CasekitError(i18n.t(
+            f"columns is a list of column names, e.g. ['firm', 'name'], not {short(columns, 40)}.",
+            f"columns 应为列名列表，例如 ['firm', 'name']，而不是 {short(columns, 40)}。"))
     cb = df.attrs.get("codebook", {})
     if not isinstance(cb, dict):
         cb = {}
@@ -238,11 +248,11 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
         missing = [short(c, 40) for c in columns if not any(c is h or (type(c) is type(h) and c == h) for h in have)]
         if missing:
             listed = ", ".join(map(str, have))
-            raise CasekitError(
+            listed = listed if len(listed) < 300 else listed[:299] + "…"
+            raise CasekitError(i18n.t(
                 f"The column(s) {', '.join(missing[:5])} are not in the table. The table contains these columns "
-                f"(use some of them): "
-                f"{listed if len(listed) < 300 else listed[:299] + '…'}."
-            )
+                f"(use some of them): {listed}.",
+                f"表中没有列 {', '.join(missing[:5])}。表中的列如下（请从中选用）：{listed}。"))
         out = out[list(columns)]
     if lang == "zh":
         heads = {}

@@ -547,7 +547,8 @@ def test_malformed_input(name, call, expected):
         assert not BAD_NUMBER.search(shown), f"{name}: shows {BAD_NUMBER.search(shown).group()}"
 
 
-ZH_CASES = ["load_case(binary file)", "load_case(alias bomb)", "load_case(5,000-deep brackets)", "load_case(directory)",
+ZH_CASES = ["codebook(list)", "table(None)", "table(columns=['nope'])", "load_dataset(5 MB)",
+            "load_case(binary file)", "load_case(alias bomb)", "load_case(5,000-deep brackets)", "load_case(directory)",
             "with_stages([1, 2])", "borrow(1, 5, 1)", "evaluate(alt, actual=42)", "outputs(10**10)",
             "learning_curve(n=-5)", "minimum_average_cost(100, 20, 0)", "average_cost(q, nan, ...)",
             "claims(source_types=5)", "source_quality_summary(other table)", "advise(capital=2.5)",

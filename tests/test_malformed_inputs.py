@@ -7,8 +7,10 @@ seconds (no hang), and no inf/NaN in a returned number or in what a returned obj
 """
 from __future__ import annotations
 
+import atexit
 import math
 import re
+import shutil
 import signal
 import tempfile
 import time
@@ -33,6 +35,7 @@ from casekit import six_paths_diagrams as spd
 
 ERR, OK, ANY = "error", "result", "either"
 TMP = Path(tempfile.mkdtemp(prefix="casekit-malformed-"))
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 (TMP / "binary.yaml").write_bytes(bytes(range(256)) * 4)
 (TMP / "a_folder").mkdir()
 (TMP / "a_file").write_text("x")

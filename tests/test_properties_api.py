@@ -7,11 +7,13 @@ exception, never a hang.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib
 import inspect
 import math
 import os
+import shutil
 import signal
 import tempfile
 
@@ -111,6 +113,7 @@ def _call(fn, args, kwargs):
 
 
 _TMP = tempfile.mkdtemp(prefix="casekit-props-")
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 
 
 @pytest.mark.timeout(300, method="thread")

@@ -33,7 +33,8 @@ _CUSTOM = "__custom__"
 # Fits JupyterLab's output area at 1280x800 with the file browser open (about 848 px wide):
 # the controls in one compact column, the ranking beside them in a box that scrolls on its own,
 # so the ranking never scrolls away from the lower sliders.
-_LABEL_W, _CONTROL_W, _RANKING_W, _RANKING_H = 170, 200, 430, 560
+# Measured in Chromium at 1280x800 with the file browser open: about 680 px tall (it was 1,400).
+_LABEL_W, _CONTROL_W, _RANKING_W, _RANKING_H = 210, 160, 430, 500
 
 
 class PathFitAdvisor:
@@ -185,7 +186,10 @@ class PathFitAdvisor:
         L = i18n.get_language()
         for f in self._factors.itertuples():
             self._labels[f.factor].value = (
-                f"<span style='font-size:12px;line-height:1.2' title='{html.escape(getattr(f, 'help_' + L))}'>{html.escape(getattr(f, 'label_' + L))}</span>")
+                # a block with its own line height: JupyterLab gives HTML widgets 28-px lines, which made
+                # three-line labels 84 px tall and the advisor about 1,200 px
+                f"<div style='font-size:12px;line-height:14px' "
+                f"title='{html.escape(getattr(f, 'help_' + L))}'>{html.escape(getattr(f, 'label_' + L))}</div>")
             self.controls[f.factor].tooltip = getattr(f, "help_" + L)
         current = self.preset_picker.value
         options = [(i18n.t("(your own profile)", "（自定义画像）"), _CUSTOM)]
@@ -226,7 +230,7 @@ class PathFitAdvisor:
         taken_txt = ", ".join(names) if names else i18n.t("none reported in the source", "原文没有报告")
         changed = self.profile != preset(name)
         edited = i18n.t(" (edited: now your own profile)", "（已修改，现为自定义画像）") if changed else ""
-        return ("<small><b>{}</b>{} · {}<br>{}: {}<br>{} <i>[{}]</i></small>").format(
+        return ("<div style='font-size:12px;line-height:16px'><b>{}</b>{} · {}<br>{}: {}<br>{} <i>[{}]</i></div>").format(
             html.escape(info["name_" + L]), edited, html.escape(info["period_" + L]),
             html.escape(i18n.t("Path(s) the source reports", "原文报告的路径")), html.escape(taken_txt),
             html.escape(info["rationale_" + L]), html.escape(info["cite"]))

@@ -227,19 +227,21 @@ def test_03_advisor_fits_a_laptop_output_area():
     assert list(main.children) == [a.controls_box, a.ranking_box]     # the ranking beside the sliders
     px = lambda v: int(str(v).removesuffix("px"))  # noqa: E731
     assert px(a.controls_box.layout.width) + px(a.ranking_box.layout.width) <= 848 - 30
-    assert px(a.ranking_box.layout.max_height) <= 560 and a.ranking_box.layout.overflow == "auto"
-    for c in a.controls.values():
-        assert px(c.layout.width) <= 200
-    # estimated height: each row is a 30 px control or its label's lines at 15 px (12 px text,
-    # about 6.5 px a character in a 170 px column), plus about 150 px of header, picker and note
+    ranking_h = px(a.ranking_box.layout.max_height)
+    assert ranking_h <= 500 and a.ranking_box.layout.overflow == "auto"
+    # estimated height (matches Chromium at 1280x800 to a few px): each row is a 32 px control or
+    # its label's lines at 14 px (12 px text, about 6.5 px a character), plus about 190 px of
+    # header, picker and preset note; it was about 1,400 px (and 1,200 px with 28-px label lines)
     import math
 
     from casekit import six_paths as sp
 
+    label_w = px(a._labels["capital"].layout.width)
     for lang in ("label_en", "label_zh"):
-        rows = [max(30, 15 * math.ceil(len(lab) * (6.5 if lang == "label_en" else 12) / 170) + 4)
+        rows = [max(32, 14 * math.ceil(len(lab) * (6.5 if lang == "label_en" else 12) / label_w) + 4)
                 for lab in sp.factors()[lang]]
-        assert sum(rows) + 150 < 720, (lang, sum(rows))
+        assert max(sum(rows), ranking_h) + 190 < 720, (lang, sum(rows))
+    assert "line-height:14px" in a._labels["capital"].value      # not JupyterLab's 28-px lines
 
 
 def test_03_bad_values_are_one_line():

@@ -173,7 +173,7 @@ class StageExplorer:
                 "rd_activity": Dropdown(options=[(o.name, o.id) for o in actual.options("rd")], value=s.rd_activity,
                                           layout=W.Layout(width="200px")),
                 "marketing_activity": Dropdown(options=[(o.name, o.id) for o in actual.options("marketing")],
-                                                 value=s.marketing_activity, layout=W.Layout(width="220px")),
+                                                 value=s.marketing_activity, layout=W.Layout(width="260px")),
                 # the interaction pattern by name; depth and lead below are the same choice, kept in step
                 "interaction": Dropdown(options=inter_opts, value=s.interaction, layout=W.Layout(width="220px"),
                                         tooltip=t("interaction pattern", "互动模式")),

@@ -111,10 +111,9 @@ class SourceQualityLens:
         self.headings["source_types"].value = f"<b>{t('Source types', '来源类型')}</b>"
         self.headings["show"].value = f"<b>{t('Show', '显示')}</b>"
         self.headings["sort_by"].value = f"<b>{t('Sort by', '排序')}</b>"
-        self.hint.value = ("<small style='color:#555'>" + t("Ctrl-click (⌘-click on a Mac) to pick several; "
-                                                            "Shift-click for a run.",
-                                                            "按住 Ctrl（Mac 上按 ⌘）点击可多选；按住 Shift 点击可连选。")
-                           + "</small>")
+        self.hint.value = ("<div style='color:#555;font-size:11px;line-height:14px'>"
+                           + t("Ctrl-click (⌘-click on a Mac) to pick several; Shift-click for a run.",
+                               "按住 Ctrl（Mac 上按 ⌘）点击可多选；按住 Shift 点击可连选。") + "</div>")
         if keep[0]:
             self.source_types.value, self.traceable.value, self.sort_by.value, self.view.value = keep
         self._building = building

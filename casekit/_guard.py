@@ -248,11 +248,17 @@ def write_error(p, exc: OSError):
 
 
 def _protect_i18n() -> None:
-    """The language functions get the same net (t() is on every redraw and cannot fail: left bare)."""
+    """The language functions get the same net (t() is on every redraw and cannot fail, and
+    on_language_change registers callbacks: both left bare). Done here rather than in i18n, which
+    _guard itself imports; ``from .i18n import ...`` after this point gets the wrapped functions."""
+    import inspect
+
     from . import i18n
 
-    for name in ("get_language", "set_language", "label"):
-        setattr(i18n, name, boundary(getattr(i18n, name)))
+    for name in i18n.__all__:
+        obj = getattr(i18n, name)
+        if inspect.isfunction(obj) and name not in ("t", "on_language_change"):
+            setattr(i18n, name, boundary(obj))
 
 
 _protect_i18n()

@@ -46,4 +46,9 @@ def save(obj: Any, path: str | Path) -> Path:
     )
 
 
+from ._guard import boundary as _boundary  # noqa: E402
+
+save = _boundary(save)
+
+
 install_ipython_handler()

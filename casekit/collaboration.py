@@ -22,14 +22,16 @@ reported all at once). Alternatives are new cases made with the methods of :clas
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal
+from typing import Annotated, Any, Callable, Iterable, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from ._guard import protect, protect_methods, short
 from .errors import CasekitError
 from .i18n import get_language, t
 
@@ -249,8 +251,8 @@ class Case:
         n = len(self.stages)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
             raise CasekitError(
-                t(f"{what} {k!r} does not exist: this case has stages 1 to {n}.",
-                  f"{what} {k!r} 不存在：该案例只有第1至第{n}阶段。") if n else
+                t(f"{what} {short(k, 30)} does not exist: this case has stages 1 to {n}; use one of those numbers.",
+                  f"{what} {short(k, 30)} 不存在：该案例只有第1至第{n}阶段，请用其中之一。") if n else
                 t("This case has no stages left; reset to the actual case.", "该案例已没有阶段，请重置为实际案例。")
             )
         return k - 1
@@ -260,11 +262,16 @@ class Case:
 
         ``keda.reorder([2, 1, 3])`` lets Keda's market-expansion collaboration come first.
         """
-        order = list(order)
         n = len(self.stages)
-        if sorted(order) != list(range(1, n + 1)):
-            raise CasekitError(t(f"reorder() needs each stage number 1..{n} exactly once, got {order}.",
-                                 f"reorder() 需要1到{n}每个阶段序号各出现一次，收到的是 {order}。"))
+        if isinstance(order, (str, bytes)) or not isinstance(order, Iterable):
+            raise CasekitError(t(f"reorder() takes a list of stage numbers such as {list(range(n, 0, -1))}, not {short(order, 40)}.",
+                                 f"reorder() 需要阶段序号列表，例如 {list(range(n, 0, -1))}，而不是 {short(order, 40)}。"))
+        order = list(itertools.islice(order, 101))
+        if any(isinstance(k, bool) or not isinstance(k, int) for k in order) or sorted(order) != list(range(1, n + 1)):
+            order = short(order, 60)
+            raise CasekitError(t(f"reorder() needs each stage number 1..{n} exactly once, got {order}; e.g. use "
+                                 f"reorder({list(range(n, 0, -1))}).",
+                                 f"reorder() 需要1到{n}每个阶段序号各出现一次，收到的是 {order}；例如 reorder({list(range(n, 0, -1))})。"))
         slots = self.stages
         return self._new(stages=tuple(
             dataclasses.replace(slots[j - 1], start_year=slots[i].start_year, end_year=slots[i].end_year)
@@ -301,11 +308,11 @@ class Case:
         for name, value, kind in (("rd_activity", rd_activity, "rd"), ("marketing_activity", marketing_activity, "marketing"),
                                   ("interaction", interaction, "interaction")):
             if value is not None:
-                o = self.option(value)
+                o = self.option(value) if isinstance(value, str) else None
                 if o is None or o.kind != kind:
                     allowed = ", ".join(x.id for x in self._options(kind))
-                    raise CasekitError(t(f"{name}={value!r} is not a known {kind} option. Allowed: {allowed}.",
-                                         f"{name}={value!r} 不是可用的选项。可选：{allowed}。"))
+                    raise CasekitError(t(f"{name}={short(value, 40)} is not a known {kind} option. Allowed: {allowed}.",
+                                         f"{name}={short(value, 40)} 不是可用的选项。可选：{allowed}。"))
                 kw[name] = value
         if depth is not None or lead is not None:
             cur = s.interaction_option()
@@ -313,9 +320,10 @@ class Case:
             ld = lead if lead is not None else (cur.lead if cur else "rd")
             o = catalog().interaction_for(d, ld) if d in (1, 2, 3) and ld in ("rd", "marketing") else None
             if o is None:
-                raise CasekitError(t(f"No interaction with depth={d!r} and lead={ld!r}: depth is 1, 2 or 3 and lead "
-                                     "is 'rd' or 'marketing'.",
-                                     f"没有深度={d!r}、主导方={ld!r}的互动模式：深度取1、2、3，主导方取'rd'或'marketing'。"))
+                d, ld = short(d, 30), short(ld, 30)
+                raise CasekitError(t(f"No interaction with depth={d} and lead={ld}: use depth 1, 2 or 3 and lead "
+                                     "'rd' or 'marketing'.",
+                                     f"没有深度={d}、主导方={ld}的互动模式：深度取1、2、3，主导方取'rd'或'marketing'。"))
             kw["interaction"] = o.id
         if intermediary is not None:
             kw["intermediary"] = bool(intermediary)
@@ -330,9 +338,9 @@ class Case:
         if i + 1 >= len(self.stages):
             raise CasekitError(t(f"Stage {k} is the last one: there is no boundary after it. Use stage 1 to "
                                  f"{len(self.stages) - 1}.", f"第{k}阶段是最后一个，之后没有边界。请用1至{len(self.stages) - 1}。"))
-        if isinstance(year, bool) or not isinstance(year, int):
-            raise CasekitError(t(f"A boundary year is a whole number such as 2018, not {year!r}.",
-                                 f"边界年份应为整数，例如2018，而不是 {year!r}。"))
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
+            raise CasekitError(t(f"A boundary year must be a whole number such as 2018 (1900 to 2100), not {short(year, 30)}.",
+                                 f"边界年份应为1900至2100之间的整数，例如2018，而不是 {short(year, 30)}。"))
         a, b = self.stages[i], self.stages[i + 1]
         shared = 0 if b.start_year <= a.end_year else 1
         st = list(self.stages)
@@ -343,6 +351,11 @@ class Case:
     def borrow(self, k: int, other: "Case | str", j: int) -> "Case":
         """Replace stage ``k`` by stage ``j`` of another case (e.g. ``"zhongtu"``), keeping the years."""
         other = actual_case(other) if isinstance(other, str) else other
+        if not isinstance(other, Case):
+            raise CasekitError(t(f"borrow() takes the other case as a name ('keda', 'zhongtu') or a Case, not "
+                                 f"{short(other, 30)}; e.g. keda.borrow(2, 'zhongtu', 2).",
+                                 f"borrow() 的另一个案例应为名称（'keda'、'zhongtu'）或 Case，而不是 {short(other, 30)}；"
+                                 "例如 keda.borrow(2, 'zhongtu', 2)。"))
         i = self._k(k)
         jj = other._k(j, t("other case's stage", "另一案例的阶段"))
         s = dataclasses.replace(other.stages[jj], start_year=self.stages[i].start_year, end_year=self.stages[i].end_year)
@@ -351,9 +364,9 @@ class Case:
         return self._new(stages=tuple(st), extra_options=self.extra_options + other.extra_options)
 
     def _checked(self, field_name: str, value: str, allowed: tuple[str, ...]) -> str:
-        if value not in allowed:
-            raise CasekitError(t(f"{field_name}={value!r} is not allowed. Use one of: {', '.join(allowed)}.",
-                                 f"{field_name}={value!r} 不可用。可选：{', '.join(allowed)}。"))
+        if not isinstance(value, str) or value not in allowed:
+            raise CasekitError(t(f"{field_name}={short(value, 40)} is not allowed. Use one of: {', '.join(allowed)}.",
+                                 f"{field_name}={short(value, 40)} 不可用。可选：{', '.join(allowed)}。"))
         return value
 
     def with_business_model(self, business_model: str) -> "Case":
@@ -369,7 +382,18 @@ class Case:
         return self._new(resource_constraint=self._checked("resource_constraint", resource_constraint, CONSTRAINTS))
 
     def with_stages(self, stages: Iterable[Stage]) -> "Case":
-        return self._new(stages=tuple(stages))
+        """The same firm with these stages (``Stage`` objects, e.g. from another case's ``.stages``)."""
+        if isinstance(stages, (str, bytes)) or not isinstance(stages, Iterable):
+            raise CasekitError(t(f"with_stages() takes a list of Stage objects (e.g. case.stages), not {short(stages, 40)}.",
+                                 f"with_stages() 需要 Stage 对象列表（例如 case.stages），而不是 {short(stages, 40)}。"))
+        stages = tuple(itertools.islice(stages, 101))
+        bad = [short(s, 30) for s in stages if not isinstance(s, Stage)]
+        if bad or len(stages) > 100:
+            raise CasekitError(t(f"with_stages() takes Stage objects (from a case's .stages, or change/borrow to edit "
+                                 f"them), not {', '.join(bad[:3]) or 'over 100 stages'}.",
+                                 f"with_stages() 需要 Stage 对象（来自案例的 .stages，或用 change/borrow 修改），"
+                                 f"而不是 {'、'.join(bad[:3]) or '超过100个阶段'}。"))
+        return self._new(stages=stages)
 
     def _options(self, kind: str) -> list[Option]:
         return catalog().of_kind(kind) + [o for o in self.extra_options if o.kind == kind]
@@ -386,10 +410,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _visible_name(value: str) -> str:
+    """A name a reader can see: no control or invisible characters (NUL, a right-to-left override,
+    a byte-order mark, zero-width spaces), which make a name look like another or like nothing."""
+    import unicodedata
+
+    bad = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs")})
+    if bad:
+        raise ValueError(f"contains invisible or control characters ({', '.join(bad[:4])}); type the name "
+                         "with visible characters only")
+    if not value.strip():
+        raise ValueError("is blank; write the name")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_visible_name)]
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+
+
 class StageSpec(_Strict):
-    stage: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name_zh: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
+    stage: Id
+    name_zh: Name
+    name_en: Name
     start_year: int = Field(ge=1900, le=2100)
     end_year: int = Field(ge=1900, le=2100)
     rd_activity: str
@@ -399,43 +441,58 @@ class StageSpec(_Strict):
 
 
 class ActivitySpec(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: Id
     side: Literal["rd", "marketing"]
     level: int = Field(ge=1, le=3)
-    name_zh: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
+    name_zh: Name
+    name_en: Name
     cross_industry: bool = False
 
 
 class CaseSpec(_Strict):
-    firm: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name_zh: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
+    firm: Id
+    name_zh: Name
+    name_en: Name
     founded: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2})?$")
     business_model: Literal["product_innovation", "customer_relationship"]
     collaboration_mode: Literal["technology_oriented", "market_oriented"]
     founder_background: Literal["technical", "sales", "mixed"] = "mixed"
     resource_constraint: Literal["strong", "weak"] = "strong"
-    cite: str = ""
-    description_en: str = ""
-    description_zh: str = ""
-    activities: list[ActivitySpec] = []
-    stages: list[StageSpec] = Field(min_length=1)
+    cite: str = Field(default="", max_length=2000)
+    description_en: str = Field(default="", max_length=20000)
+    description_zh: str = Field(default="", max_length=20000)
+    activities: list[ActivitySpec] = Field(default=[], max_length=50)
+    stages: list[StageSpec] = Field(min_length=1, max_length=20)
 
 
 def _format_pydantic(exc: ValidationError) -> list[str]:
     out = []
-    for e in exc.errors():
-        loc = ".".join(str(x) for x in e["loc"]) or "(file)"
-        val = e.get("input")
+    missing: dict[str, list[str]] = {}
+    for e in exc.errors(include_url=False):
+        # one line for all the missing keys of a mapping (an empty file used to give seven lines)
+        if e["type"] == "missing":
+            parent = ".".join(str(x) for x in e["loc"][:-1])
+            missing.setdefault(parent, []).append(str(e["loc"][-1])[:40])
+    for parent, keys in missing.items():
+        where = f"{parent}: " if parent else ""
+        out.append(t(f"{where}required but missing: {', '.join(keys)}.", f"{where}必填项缺失：{'、'.join(keys)}。"))
+    for e in exc.errors(include_url=False):
+        if e["type"] == "missing":
+            continue
+        # keys and values are shortened: a 5 MB key must not make a 5 MB message
+        loc = ".".join(short(x, 40) if not isinstance(x, str) else (x if len(x) <= 40 else x[:39] + "…")
+                       for x in e["loc"]) or "(file)"
+        val = short(e.get("input"), 60)
+        msg = e["msg"] if len(e["msg"]) <= 300 else e["msg"][:299] + "…"
         if e["type"] == "extra_forbidden":
             allowed = _allowed_keys(e["loc"])
-            out.append(t(f"{loc}: unknown key (value {val!r}). Allowed keys here: {allowed}.",
-                         f"{loc}：未知的键（值 {val!r}）。此处允许的键：{allowed}。"))
+            out.append(t(f"{loc}: unknown key (value {val}). Allowed keys here: {allowed}.",
+                         f"{loc}：未知的键（值 {val}）。此处允许的键：{allowed}。"))
         elif e["type"] == "missing":
             out.append(t(f"{loc}: required but missing.", f"{loc}：必填项缺失。"))
         else:
-            out.append(t(f"{loc}: value {val!r} is not valid: {e['msg']}.", f"{loc}：值 {val!r} 无效：{e['msg']}。"))
+            msg = msg.removeprefix("Value error, ")
+            out.append(t(f"{loc}: value {val} is not valid: {msg}.", f"{loc}：值 {val} 无效：{msg}。"))
     return out
 
 
@@ -465,9 +522,9 @@ def _spec_problems(spec: CaseSpec) -> list[str]:
             ok = (o is not None and o.kind == kind) or (value in own and own[value].side == kind)
             if not ok:
                 allowed = [x.id for x in cat.of_kind(kind)] + [a.id for a in spec.activities if a.side == kind]
-                problems.append(t(f"{where}.{key}: {value!r} is not a known {kind} option. Allowed: {', '.join(allowed)}"
+                problems.append(t(f"{where}.{key}: {short(value, 40)} is not a known {kind} option. Allowed: {', '.join(allowed)}"
                                   + (" (or declare your own under 'activities:')." if kind != "interaction" else "."),
-                                  f"{where}.{key}：{value!r} 不是已知选项。可选：{', '.join(allowed)}"
+                                  f"{where}.{key}：{short(value, 40)} 不是已知选项。可选：{', '.join(allowed)}"
                                   + ("（或在 activities: 下声明自己的活动）。" if kind != "interaction" else "。")))
     return problems
 
@@ -488,7 +545,7 @@ def load_case(source: str | Path | dict) -> Case:
     ...            "collaboration_mode": "market_oriented", "colour": "red", "stages": []})
     Traceback (most recent call last):
     ...
-    casekit.errors.CasekitError: The case file has 3 problem(s):
+    casekit.errors.CasekitError: The case file has 3 problem(s); fix them and load it again:
       - business_model: value 'platform' is not valid: Input should be 'product_innovation' or 'customer_relationship'.
       - stages: value [] is not valid: List should have at least 1 item after validation, not 0.
       - colour: unknown key (value 'red'). Allowed keys here: firm, name_zh, name_en, founded, business_model, collaboration_mode, founder_background, resource_constraint, cite, description_en, description_zh, activities, stages.
@@ -497,22 +554,13 @@ def load_case(source: str | Path | dict) -> Case:
         raise CasekitError(t("Write your case file first: replace ... with the YAML text of the case.",
                              "请先写好案例文件：把 ... 换成案例的YAML文本。"))
     if isinstance(source, dict):
-        raw = source
+        raw = _check_nesting(source)
     else:
-        text = str(source)
-        p = Path(text) if isinstance(source, Path) or (len(text) < 500 and "\n" not in text) else None
-        if p is not None:
-            if not p.exists():
-                raise CasekitError(t(f"No case file at {str(p)!r}. Give a path to a .yaml file, the YAML text, or a dict.",
-                                     f"找不到案例文件 {str(p)!r}。请提供 .yaml 文件路径、YAML 文本或字典。"))
-            text = p.read_text(encoding="utf-8")
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise CasekitError(t(f"The case file is not valid YAML: {exc}", f"案例文件不是合法的YAML：{exc}")) from None
+        raw = _parse_case_text(_case_text(source))
     if not isinstance(raw, dict):
-        raise CasekitError(t("A case file is a YAML mapping with keys such as firm, business_model and stages.",
-                             "案例文件应是YAML映射，包含 firm、business_model、stages 等键。"))
+        raise CasekitError(t("A case file is a YAML mapping with keys such as firm, business_model and stages; start "
+                             "from a copy of datasets/cases/keda.yaml.",
+                             "案例文件应是YAML映射，包含 firm、business_model、stages 等键；可从 datasets/cases/keda.yaml 的副本开始。"))
     raw = dict(raw)
     if "founded" in raw and raw["founded"] is not None:
         raw["founded"] = str(raw["founded"])
@@ -546,9 +594,126 @@ def load_case(source: str | Path | dict) -> Case:
     if spec is not None:
         problems += _spec_problems(spec)
     if problems:
-        head = t(f"The case file has {len(problems)} problem(s):", f"案例文件有 {len(problems)} 处问题：")
-        raise CasekitError(head + "\n" + "\n".join(f"  - {p}" for p in problems))
+        head = t(f"The case file has {len(problems)} problem(s); fix them and load it again:",
+                 f"案例文件有 {len(problems)} 处问题，请改正后重新读入：")
+        shown = problems[:12] + ([t(f"… and {len(problems) - 12} more; fix these first.",
+                                    f"……另有 {len(problems) - 12} 处；请先改正以上问题。")] if len(problems) > 12 else [])
+        raise CasekitError(head + "\n" + "\n".join(f"  - {p}" for p in shown))
     return _from_spec(spec)
+
+
+_MAX_CASE_BYTES = 1_000_000   # a case file is a few kB; this bounds memory and parsing time
+_MAX_DEPTH = 20               # a case file nests four levels deep
+
+
+def _case_text(source: Any) -> str:
+    """The YAML text of ``source`` (a path, the text itself, or bytes), size-checked and decoded."""
+    if isinstance(source, (bytes, bytearray)):
+        if len(source) > _MAX_CASE_BYTES:
+            raise CasekitError(t(f"The case file is {len(source):,} bytes; a case file is at most {_MAX_CASE_BYTES:,}. "
+                                 "Check you opened the right file.",
+                                 f"案例文件有 {len(source):,} 字节，超过上限 {_MAX_CASE_BYTES:,}。请确认打开的是正确的文件。"))
+        try:
+            return bytes(source).decode("utf-8")
+        except UnicodeDecodeError:
+            raise CasekitError(t("These bytes are not UTF-8 text, so not a case file. Pass the YAML text, a path to "
+                                 "a .yaml file, or a dict.",
+                                 "这些字节不是 UTF-8 文本，不是案例文件。请传入 YAML 文本、.yaml 文件路径或字典。")) from None
+    if not isinstance(source, (str, Path)):
+        raise CasekitError(t(f"load_case() takes a path to a .yaml file, the YAML text or a dict, not "
+                             f"{type(source).__name__} ({short(source, 40)}).",
+                             f"load_case() 需要 .yaml 文件路径、YAML 文本或字典，而不是 {type(source).__name__}（{short(source, 40)}）。"))
+    text = str(source)
+    if len(text) > _MAX_CASE_BYTES:
+        raise CasekitError(t(f"The case text is {len(text):,} characters; a case file is at most {_MAX_CASE_BYTES:,}. "
+                             "Check you passed the right text.",
+                             f"案例文本有 {len(text):,} 个字符，超过上限 {_MAX_CASE_BYTES:,}。请确认传入的文本。"))
+    looks_like_path = isinstance(source, Path) or (len(text) < 500 and "\n" not in text and "\x00" not in text)
+    if not looks_like_path:
+        return text
+    p = Path(text).expanduser()
+    shown = short(str(p), 80)
+    try:
+        if not p.exists():
+            raise CasekitError(t(f"No case file at {shown}. Give a path to a .yaml file, the YAML text, or a dict.",
+                                 f"找不到案例文件 {shown}。请提供 .yaml 文件路径、YAML 文本或字典。"))
+        if p.is_dir():
+            raise CasekitError(t(f"{shown} is a folder, not a case file. Give the path of a .yaml file inside it.",
+                                 f"{shown} 是文件夹，不是案例文件。请给出其中 .yaml 文件的路径。"))
+        if p.stat().st_size > _MAX_CASE_BYTES:
+            raise CasekitError(t(f"{shown} is {p.stat().st_size:,} bytes; a case file is at most {_MAX_CASE_BYTES:,}. "
+                                 "Check you opened the right file.",
+                                 f"{shown} 有 {p.stat().st_size:,} 字节，超过上限 {_MAX_CASE_BYTES:,}。请确认文件。"))
+        with open(p, "rb") as fh:
+            data = fh.read(_MAX_CASE_BYTES + 1)
+    except OSError as exc:
+        raise CasekitError(t(f"Cannot read {shown}: {exc.strerror or exc}. Check the path and that you may read it.",
+                             f"无法读取 {shown}：{exc.strerror or exc}。请检查路径和读取权限。")) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CasekitError(t(f"{shown} is not a UTF-8 text file (is it a binary file?). A case file is YAML text; "
+                             "save it as UTF-8.",
+                             f"{shown} 不是 UTF-8 文本文件（是二进制文件吗？）。案例文件是 YAML 文本，请以 UTF-8 保存。")) from None
+
+
+class _CaseLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses aliases (a 545-byte "billion laughs" file expands to gigabytes)
+    and nesting deeper than a case file needs (5,000 brackets overflow the recursive composer)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise CasekitError(t(f"The case file uses a YAML alias (*name) at line {mark.line + 1}; write the value "
+                                 "out in full instead (aliases are not allowed in case files).",
+                                 f"案例文件第 {mark.line + 1} 行使用了 YAML 别名（*name）；请直接写出完整的值（案例文件不允许别名）。"))
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise CasekitError(t(f"The case file nests more than {_MAX_DEPTH} levels deep (line {mark.line + 1}); "
+                                     "a case file has firm keys, a list of stages and their keys. Check the brackets.",
+                                     f"案例文件嵌套超过 {_MAX_DEPTH} 层（第 {mark.line + 1} 行）；案例文件只有企业的键、"
+                                     "阶段列表及其键。请检查括号。"))
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _parse_case_text(text: str) -> Any:
+    loader = None
+    try:
+        loader = _CaseLoader(text)   # the reader already refuses NUL and other non-printable characters
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        detail = short(str(exc).replace("\n", " "), 200)
+        raise CasekitError(t(f"The case file is not valid YAML: {detail}. Fix the line it names (indentation, "
+                             "a missing colon or quote).",
+                             f"案例文件不是合法的YAML：{detail}。请修改所指的行（缩进、缺少冒号或引号）。")) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _check_nesting(raw: Any, depth: int = 0) -> Any:
+    """A dict given directly: refuse self-references and absurd depth before pydantic walks it."""
+    if depth > _MAX_DEPTH:
+        raise CasekitError(t(f"The case dict nests more than {_MAX_DEPTH} levels deep; a case has firm keys, a list "
+                             "of stages and their keys.",
+                             f"案例字典嵌套超过 {_MAX_DEPTH} 层；案例只有企业的键、阶段列表及其键。"))
+    if isinstance(raw, dict):
+        if len(raw) > 1000:
+            raise CasekitError(t(f"The case has {len(raw):,} keys; a case file has about a dozen. Check the data.",
+                                 f"案例有 {len(raw):,} 个键；案例文件只有十来个。请检查数据。"))
+        for v in raw.values():
+            _check_nesting(v, depth + 1)
+    elif isinstance(raw, (list, tuple)):
+        if len(raw) > 1000:
+            raise CasekitError(t(f"A list in the case has {len(raw):,} items; a case has a few stages. Check the data.",
+                                 f"案例中的列表有 {len(raw):,} 项；案例只有几个阶段。请检查数据。"))
+        for v in raw:
+            _check_nesting(v, depth + 1)
+    return raw
 
 
 def case_names() -> list[str]:
@@ -565,11 +730,12 @@ def actual_case(firm: str) -> Case:
     """The bundled case of ``"keda"`` or ``"zhongtu"``."""
     if isinstance(firm, Case):
         return firm.actual
-    key = str(firm).strip().lower()
+    key = firm.strip().lower() if isinstance(firm, str) else None
     if key not in case_names():
-        raise CasekitError(t(f"No bundled case {firm!r}. Available: {', '.join(case_names())}; load your own with "
+        firm = short(firm, 40)
+        raise CasekitError(t(f"No bundled case {firm}. Available: {', '.join(case_names())}; load your own with "
                              "load_case('my_firm.yaml').",
-                             f"没有内置案例 {firm!r}。可用：{', '.join(case_names())}；自己的案例请用 load_case('my_firm.yaml') 读入。"))
+                             f"没有内置案例 {firm}。可用：{', '.join(case_names())}；自己的案例请用 load_case('my_firm.yaml') 读入。"))
     return _bundled(key)
 
 
@@ -582,11 +748,11 @@ def validate(case: Case) -> list[str]:
     if not case.stages:
         out.append(t("The alternative has no stages: a case needs at least one.", "该方案没有任何阶段：至少需要一个阶段。"))
     if case.business_model not in BUSINESS_MODELS:
-        out.append(t(f"business_model {case.business_model!r} is unknown; use {', '.join(BUSINESS_MODELS)}.",
-                     f"业务模式 {case.business_model!r} 未知；可选 {', '.join(BUSINESS_MODELS)}。"))
+        out.append(t(f"business_model {short(case.business_model, 40)} is unknown; use {', '.join(BUSINESS_MODELS)}.",
+                     f"业务模式 {short(case.business_model, 40)} 未知；可选 {', '.join(BUSINESS_MODELS)}。"))
     if case.collaboration_mode not in MODES:
-        out.append(t(f"collaboration_mode {case.collaboration_mode!r} is unknown; use {', '.join(MODES)}.",
-                     f"协同模式 {case.collaboration_mode!r} 未知；可选 {', '.join(MODES)}。"))
+        out.append(t(f"collaboration_mode {short(case.collaboration_mode, 40)} is unknown; use {', '.join(MODES)}.",
+                     f"协同模式 {short(case.collaboration_mode, 40)} 未知；可选 {', '.join(MODES)}。"))
     for i, s in enumerate(case.stages, 1):
         if not isinstance(s.start_year, int) or not isinstance(s.end_year, int):
             out.append(t(f"Stage {i}: years must be whole numbers.", f"第{i}阶段：年份必须是整数。"))
@@ -597,8 +763,8 @@ def validate(case: Case) -> list[str]:
             o = case.option(getattr(s, key))
             if o is None or o.kind != kind:
                 allowed = ", ".join(x.id for x in case.options(kind))
-                out.append(t(f"Stage {i}: {key} {getattr(s, key)!r} is unknown. Allowed: {allowed}.",
-                             f"第{i}阶段：{key} {getattr(s, key)!r} 未知。可选：{allowed}。"))
+                out.append(t(f"Stage {i}: {key} {short(getattr(s, key), 40)} is unknown. Allowed: {allowed}.",
+                             f"第{i}阶段：{key} {short(getattr(s, key), 40)} 未知。可选：{allowed}。"))
     return out
 
 
@@ -756,9 +922,12 @@ class Evaluation:
         """One short paragraph saying what happened (also for malformed alternatives)."""
         if not self.valid:
             return t("This alternative cannot be evaluated: ", "该方案无法评估：") + " ".join(self.problems)
+        nf, nn, nc, nd = (len(self.capabilities_formed), len(self.capabilities_not_formed), len(self.contradicts),
+                          len(self.debatable))
         return f"{self.verdict_label}. " + t(
-            f"Forms {len(self.capabilities_formed)} capabilities; {len(self.capabilities_not_formed)} of the actual "
-            f"case's do not form; {len(self.contradicts)} contradiction(s), {len(self.debatable)} debatable point(s).",
+            f"Forms {_n(nf, 'capability', 'capabilities')}; {nn} of the actual case's "
+            f"{'does' if nn == 1 else 'do'} not form; {_n(nc, 'contradiction', 'contradictions')}, "
+            f"{_n(nd, 'debatable point', 'debatable points')}.",
             f"形成{len(self.capabilities_formed)}项能力；实际案例中有{len(self.capabilities_not_formed)}项未能形成；"
             f"{len(self.contradicts)}处与框架相悖，{len(self.debatable)}处有争议。")
 
@@ -775,10 +944,13 @@ class Evaluation:
                  "该方案与框架一致。案例证据中要有哪些不同，企业才会走这条路？")
 
     def label(self, oid: str | None) -> str:
+        if self.case is None:
+            return "—" if oid is None else term(oid)
         return self.case.label(oid)
 
     def __repr__(self) -> str:
-        lines = [f"{self.case.name}: {self.verdict_label}"]
+        name = self.case.name if isinstance(self.case, Case) else t("(not a case)", "（不是案例）")
+        lines = [f"{name}: {self.verdict_label}"]
         if not self.valid:
             lines += [f"  - {p}" for p in self.problems]
             return "\n".join(lines)
@@ -1049,6 +1221,11 @@ def _changes(case: Case, actual: Case) -> list[Change]:
     return out
 
 
+def _n(count: int, one: str, many: str) -> str:
+    """'1 capability', '2 capabilities' (Chinese needs no plural: 1项能力, 2项能力)."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def evaluate(alternative: Case, actual: Case | str | None = None) -> Evaluation:
     """Compare an alternative stage sequence with the actual case under the framework's rules.
 
@@ -1058,7 +1235,16 @@ def evaluate(alternative: Case, actual: Case | str | None = None) -> Evaluation:
     cat = catalog()
     if isinstance(actual, str):
         actual = actual_case(actual)
+    if actual is not None and not isinstance(actual, Case):
+        raise CasekitError(t(f"actual= is the case to compare with: a Case or a name such as 'keda', not {short(actual, 40)}.",
+                             f"actual= 是用来对照的案例：Case 或名称（如 'keda'），而不是 {short(actual, 40)}。"))
     problems = validate(alternative)
+    if isinstance(alternative, str):   # never raises for a malformed alternative: say what to pass instead
+        problems = [t(f"evaluate() takes a Case, not the name {short(alternative, 40)}: use "
+                      f"evaluate(actual_case({short(alternative, 40)})) for the actual case, or an alternative made "
+                      "from it, e.g. actual_case('keda').skip(2).",
+                      f"evaluate() 需要一个 Case，而不是名称 {short(alternative, 40)}：实际案例请用 "
+                      f"evaluate(actual_case({short(alternative, 40)}))，或由它生成的方案，例如 actual_case('keda').skip(2)。")]
     if problems:
         base = actual or (alternative.actual if isinstance(alternative, Case) else None)
         return Evaluation(case=alternative if isinstance(alternative, Case) else base, actual=base, valid=False,
@@ -1093,3 +1279,9 @@ def _actual_capabilities(actual: Case) -> tuple[str, ...]:
 def _bundled_caps(firm: str) -> tuple[str, ...]:
     outcomes, _ = _capabilities(_bundled(firm), catalog(), [])
     return tuple(o.capability for o in outcomes if o.status in ("formed", "at_risk"))
+
+
+protect(globals(), [n for n in __all__ if n not in ("Stage", "Case", "Finding", "StageOutcome", "Change", "Evaluation",
+                                                     "Catalog")])
+protect_methods(Case, ["reorder", "skip", "repeat", "change", "move_boundary", "borrow", "with_business_model",
+                       "with_mode", "with_founders", "with_resources", "with_stages", "options"])

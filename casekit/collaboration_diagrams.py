@@ -21,6 +21,7 @@ import graphviz
 
 from . import collaboration as co
 from .diagrams import digraph
+from .errors import CasekitError
 from .i18n import get_language, set_language, t
 
 __all__ = ["framework", "data_structure", "process_model", "theory_model", "compare", "timeline", "COLORS"]
@@ -143,6 +144,14 @@ def process_model(case: co.Case | str, lang: str | None = None, evaluation: co.E
     """Source 000 Figure 3 (Keda) or Figure 4 (Zhongtu), or the same drawing for any case."""
     with _lang(lang):
         case = co.actual_case(case) if isinstance(case, str) else case
+        if not isinstance(case, co.Case):
+            raise CasekitError(t("process_model() draws a case: pass 'keda', 'zhongtu' or a Case, e.g. "
+                                 "process_model(actual_case('keda').skip(2)).",
+                                 "process_model() 绘制一个案例：请传入 'keda'、'zhongtu' 或 Case，例如 "
+                                 "process_model(actual_case('keda').skip(2))。"))
+        if evaluation is not None and not isinstance(evaluation, co.Evaluation):
+            raise CasekitError(t("evaluation= is what evaluate() returned, or None.",
+                                 "evaluation= 应为 evaluate() 的返回值，或 None。"))
         g = digraph(f"process_{case.firm}", rankdir="TB", compound="true")
         _stage_cluster(g, case, "s", evaluation.outcomes if evaluation and evaluation.valid else None)
         fig = {"keda": t("Figure 3", "图3"), "zhongtu": t("Figure 4", "图4")}.get(case.firm) if case.base is None else None
@@ -184,6 +193,13 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
 
 def compare(evaluation: co.Evaluation, lang: str | None = None) -> graphviz.Digraph:
     """Actual (left) vs alternative (right): changed stages in red, lost capabilities greyed."""
+    if not isinstance(evaluation, co.Evaluation) or not isinstance(evaluation.actual, co.Case) \
+            or not isinstance(evaluation.case, co.Case):
+        what = "an evaluation without a case" if isinstance(evaluation, co.Evaluation) else type(evaluation).__name__
+        raise CasekitError(t(f"compare() draws what evaluate() returned for a case, not {what}; e.g. "
+                             "compare(evaluate(actual_case('keda').skip(2))).",
+                             f"compare() 绘制的是 evaluate() 对某个案例的结果，而不是 {what}；例如 "
+                             "compare(evaluate(actual_case('keda').skip(2)))。"))
     with _lang(lang):
         g = digraph("compare", rankdir="TB", newrank="true")
         actual_eval = co.evaluate(evaluation.actual) if evaluation.actual is not None else None
@@ -263,3 +279,8 @@ def timeline(lang: str | None = None, ax=None):
         fig.text(0.01, 0.01, "\n".join(notes), fontsize=7, va="bottom", ha="left", family=None)
         fig.subplots_adjust(left=0.16, right=0.98, top=0.93, bottom=0.44)
         return fig
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

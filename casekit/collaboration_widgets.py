@@ -23,6 +23,7 @@ import ipywidgets as W
 
 from . import collaboration as co
 from . import collaboration_diagrams as cd
+from ._guard import arm, guarded, short
 from .errors import CasekitError
 from .i18n import get_language, on_language_change, t
 
@@ -34,13 +35,17 @@ def _wrap() -> W.Layout:
     return W.Layout(flex_flow="row wrap", align_items="center")
 
 
+# Labels take their natural width ("business m…" was cut at a fixed 90 px).
+_WHOLE_LABEL = {"description_width": "initial"}
+
+
 def alternative_from_settings(actual: co.Case, *, stages: list[dict] | None = None, order: tuple[int, ...] | None = None,
                               boundaries: dict[int, int] | None = None, business_model: str | None = None,
                               collaboration_mode: str | None = None, resource_constraint: str | None = None) -> co.Case:
     """Build an alternative from explorer settings (pure; the widget only collects the values).
 
     ``stages[i]`` may hold ``include``, ``borrow`` (``"firm:j"``), ``rd_activity``,
-    ``marketing_activity``, ``depth``, ``lead``, ``intermediary``; ``boundaries[k]`` is the first year
+    ``marketing_activity``, ``interaction`` (or ``depth`` and ``lead``), ``intermediary``; ``boundaries[k]`` is the first year
     of stage ``k + 1``; ``order`` lists the positions of the included stages.
     """
     case = actual
@@ -48,7 +53,8 @@ def alternative_from_settings(actual: co.Case, *, stages: list[dict] | None = No
         if s.get("borrow"):
             firm, j = s["borrow"].split(":")
             case = case.borrow(i, firm, int(j))
-        kw = {k: s[k] for k in ("rd_activity", "marketing_activity", "depth", "lead", "intermediary") if s.get(k) is not None}
+        kw = {k: s[k] for k in ("rd_activity", "marketing_activity", "interaction", "depth", "lead", "intermediary")
+              if s.get(k) is not None}
         if kw:
             case = case.change(i, **kw)
     for k, year in sorted((boundaries or {}).items()):
@@ -78,19 +84,22 @@ class StageExplorer:
         if isinstance(firm, co.Case):
             self.cases[firm.firm] = firm.actual
             firm = firm.firm
-        if firm not in self.cases:
-            raise CasekitError(t(f"No case {firm!r}; choose one of {', '.join(self.cases)} or pass a loaded Case.",
-                                 f"没有案例 {firm!r}；可选 {', '.join(self.cases)}，或传入已读入的 Case。"))
+        if not isinstance(firm, str) or firm not in self.cases:
+            firm = short(firm)
+            raise CasekitError(t(f"No case {firm}; choose one of {', '.join(self.cases)} or pass a loaded Case.",
+                                 f"没有案例 {firm}；可选 {', '.join(self.cases)}，或传入已读入的 Case。"))
         self.draw = draw
         self._busy = False
+        self.last_problem: str | None = None
         self.case: co.Case | None = None
         self.result: co.Evaluation | None = None
         self.graph = None
-        self.firm = W.Dropdown(description="", layout=W.Layout(width="260px"))
-        self.business_model = W.Dropdown(layout=W.Layout(width="230px"))
-        self.mode = W.Dropdown(layout=W.Layout(width="230px"))
-        self.resources = W.Dropdown(layout=W.Layout(width="230px"))
-        self.order = W.Dropdown(layout=W.Layout(width="200px"))
+        Dropdown = guarded(W.Dropdown)
+        self.firm = arm(Dropdown(description="", layout=W.Layout(width="260px")), self._report)
+        self.business_model = arm(Dropdown(layout=W.Layout(width="340px")), self._report)
+        self.mode = arm(Dropdown(layout=W.Layout(width="300px")), self._report)
+        self.resources = arm(Dropdown(layout=W.Layout(width="240px")), self._report)
+        self.order = arm(Dropdown(layout=W.Layout(width="200px")), self._report)
         self.reset_button = W.Button(icon="undo")
         self.reset_button.on_click(lambda _b: self.reset())
         self.summary = W.HTML()
@@ -103,7 +112,13 @@ class StageExplorer:
         self.firm.observe(self._on_firm, "value")
         for w in (self.business_model, self.mode, self.resources, self.order):
             w.observe(self._update, "value")
-        self.widget = W.VBox()
+        self.problem_html = W.HTML()
+        # Built once: re-creating the rows on every change made the browser re-render the controls,
+        # and the control being moved with the arrow keys lost focus after each step.
+        self.widget = W.VBox([
+            W.HBox([self.firm, self.reset_button]),
+            W.HBox([self.business_model, self.mode, self.resources, self.order], layout=_wrap()),
+            self.stage_box, self.boundary_box, self.problem_html, self.summary, self.findings_html, self.diagram])
         self._build_static_labels()
         self.firm.options = [(c.name, f) for f, c in self.cases.items()]
         self.firm.value = firm  # builds the stage controls
@@ -119,7 +134,7 @@ class StageExplorer:
         self.order.description = t("order", "顺序")
         self.reset_button.description = t("reset to actual", "重置为实际")
         for w in (self.business_model, self.mode, self.resources, self.order):
-            w.style = {"description_width": "90px"}
+            w.style = _WHOLE_LABEL
         self.business_model.options = [(co.term(b), b) for b in co.BUSINESS_MODELS]
         self.mode.options = [(co.term(m), m) for m in co.MODES]
         self.resources.options = [(co.term(r), r) for r in ("strong", "weak")]
@@ -148,24 +163,30 @@ class StageExplorer:
         for f, c in self.cases.items():
             if f != actual.firm:
                 borrow_opts += [(f"{c.name} {j}: {s.name}", f"{f}:{j}") for j, s in enumerate(c.stages, 1)]
+        Dropdown, Checkbox, IntSlider = guarded(W.Dropdown), guarded(W.Checkbox), guarded(W.IntSlider)
+        inter_opts = [(o.name, o.id) for o in actual.options("interaction")]
         for i, s in enumerate(actual.stages, 1):
             ctl = {
-                "include": W.Checkbox(value=True, description=t(f"stage {i}", f"第{i}阶段"), indent=False,
+                "include": Checkbox(value=True, description=t(f"stage {i}", f"第{i}阶段"), indent=False,
                                       layout=W.Layout(width="90px")),
-                "borrow": W.Dropdown(options=borrow_opts, value="", layout=W.Layout(width="230px")),
-                "rd_activity": W.Dropdown(options=[(o.name, o.id) for o in actual.options("rd")], value=s.rd_activity,
+                "borrow": Dropdown(options=borrow_opts, value="", layout=W.Layout(width="230px")),
+                "rd_activity": Dropdown(options=[(o.name, o.id) for o in actual.options("rd")], value=s.rd_activity,
                                           layout=W.Layout(width="200px")),
-                "marketing_activity": W.Dropdown(options=[(o.name, o.id) for o in actual.options("marketing")],
-                                                 value=s.marketing_activity, layout=W.Layout(width="220px")),
-                "depth": W.Dropdown(options=[(t(f"depth {d}", f"深度{d}"), d) for d in (1, 2, 3)], value=s.depth or 1,
+                "marketing_activity": Dropdown(options=[(o.name, o.id) for o in actual.options("marketing")],
+                                                 value=s.marketing_activity, layout=W.Layout(width="260px")),
+                # the interaction pattern by name; depth and lead below are the same choice, kept in step
+                "interaction": Dropdown(options=inter_opts, value=s.interaction, layout=W.Layout(width="220px"),
+                                        tooltip=t("interaction pattern", "互动模式")),
+                "depth": Dropdown(options=[(t(f"depth {d}", f"深度{d}"), d) for d in (1, 2, 3)], value=s.depth or 1,
                                     layout=W.Layout(width="90px")),
-                "lead": W.Dropdown(options=[(t("R&D leads", "研发主导"), "rd"), (t("marketing leads", "营销主导"), "marketing")],
+                "lead": Dropdown(options=[(t("R&D leads", "研发主导"), "rd"), (t("marketing leads", "营销主导"), "marketing")],
                                    value=s.lead or "rd", layout=W.Layout(width="130px")),
-                "intermediary": W.Checkbox(value=s.intermediary, description=t("intermediary", "中介部门"), indent=False,
+                "intermediary": Checkbox(value=s.intermediary, description=t("intermediary", "中介部门"), indent=False,
                                            layout=W.Layout(width="110px")),
             }
-            for w in ctl.values():
-                w.observe(self._update, "value")
+            for name, w in ctl.items():
+                arm(w, self._report)
+                w.observe(self._on_interaction if name in ("interaction", "depth", "lead") else self._update, "value")
             self.stage_controls[i] = ctl
             # wrap rather than cut off on a narrow screen or a 1280-px projector
             rows.append(W.HBox([W.HTML(f"<b>{s.name}</b>", layout=W.Layout(width="170px")), *ctl.values()],
@@ -174,13 +195,70 @@ class StageExplorer:
         self.boundaries = {}
         for k in range(1, n):
             a, b = actual.stages[k - 1], actual.stages[k + 1 - 1]
-            sl = W.IntSlider(value=b.start_year, min=min(a.start_year, b.start_year), max=max(b.end_year, a.end_year),
-                             description=t(f"stage {k + 1} starts", f"第{k + 1}阶段始于"), continuous_update=True,
-                             style={"description_width": "110px"})
-            sl.observe(self._update, "value")
+            sl = arm(IntSlider(value=b.start_year, min=min(a.start_year, b.start_year), max=max(b.end_year, a.end_year),
+                               description=t(f"stage {k + 1} starts", f"第{k + 1}阶段始于"), continuous_update=True,
+                               style=_WHOLE_LABEL), self._report)
+            sl.observe(self._on_boundary, "value")
             self.boundaries[k] = sl
+        self._constrain_boundaries()
         self.boundary_box.children = list(self.boundaries.values())
+        self.boundary_box.layout = _wrap()
         self._set_order_options(n)
+
+    def _constrain_boundaries(self):
+        """Each year slider stays between its neighbours, so every stage keeps at least one year:
+        stage k + 1 cannot start before stage k has begun (stage 2 at 2000 left stage 1 empty)."""
+        actual = self._actual()
+        first, last = actual.stages[0].start_year, actual.stages[-1].end_year
+        for k, sl in self.boundaries.items():
+            lo = (self.boundaries[k - 1].value if k - 1 in self.boundaries else first) + 1
+            hi = self.boundaries[k + 1].value - 1 if k + 1 in self.boundaries else last
+            if lo > sl.max:
+                sl.max, sl.min = hi, lo
+            else:
+                sl.min, sl.max = lo, hi
+
+    def _on_boundary(self, _change=None):
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            self._constrain_boundaries()
+        finally:
+            self._busy = False
+        self._update()
+
+    def _on_interaction(self, change):
+        """The interaction pattern and its depth/lead are one choice: keep the three controls in step."""
+        if self._busy:
+            return
+        owner = change["owner"]
+        for ctl in self.stage_controls.values():
+            if owner in (ctl["interaction"], ctl["depth"], ctl["lead"]):
+                break
+        else:
+            return
+        cat = co.catalog()
+        self._busy = True
+        try:
+            if owner is ctl["interaction"]:
+                o = self._actual().option(ctl["interaction"].value)
+                if o is not None and o.lead in ("rd", "marketing"):
+                    ctl["depth"].value, ctl["lead"].value = o.level, o.lead
+            else:
+                o = cat.interaction_for(ctl["depth"].value, ctl["lead"].value)
+                if o is not None and o.id in dict((v, v) for _, v in ctl["interaction"].options):
+                    ctl["interaction"].value = o.id
+        finally:
+            self._busy = False
+        self._update()
+
+    def _report(self, message: str):
+        """One line above the verdict for a value a control could not take (it keeps a valid one)."""
+        import html
+
+        self.last_problem = message
+        self.problem_html.value = f"<div style='color:#c0392b'>⚠ {html.escape(message)}</div>"
 
     def _set_order_options(self, n: int):
         perms = list(itertools.permutations(range(1, n + 1))) if n <= 4 else [tuple(range(1, n + 1))]
@@ -202,6 +280,8 @@ class StageExplorer:
                 entry["depth"] = ctl["depth"].value
             if ctl["lead"].value != s.lead:
                 entry["lead"] = ctl["lead"].value
+            if ctl["interaction"].value != s.interaction and "depth" not in entry and "lead" not in entry:
+                entry["interaction"] = ctl["interaction"].value   # a pattern with no depth/lead (own case files)
             stages.append(entry)
         bounds = {k: sl.value for k, sl in self.boundaries.items() if sl.value != actual.stages[k].start_year}
         n_incl = sum(1 for s in stages if s["include"])
@@ -214,6 +294,8 @@ class StageExplorer:
     def _update(self, _change=None):
         if self._busy:
             return
+        self.last_problem = None
+        self.problem_html.value = ""
         actual = self._actual()
         n_incl = sum(1 for c in self.stage_controls.values() if c["include"].value)
         if self.order.value is None or len(self.order.value) != n_incl:
@@ -258,9 +340,6 @@ class StageExplorer:
             self.diagram.clear_output(wait=True)
             with self.diagram:
                 display(show(self.graph))
-        self.widget.children = [
-            W.HBox([self.firm, self.reset_button]), W.HBox([self.business_model, self.mode, self.resources, self.order], layout=_wrap()),
-            self.stage_box, self.boundary_box, self.summary, self.findings_html, self.diagram]
 
     def reset(self):
         """Back to the actual case of the selected firm."""
@@ -293,15 +372,29 @@ class EvidenceBrowser:
     def __init__(self, firm: str = "keda"):
         from . import load_dataset
 
+        firms = ("keda", "zhongtu")
+        if not isinstance(firm, str) or firm.strip().lower() not in firms:
+            raise CasekitError(t(f"EvidenceBrowser has no firm {short(firm)}; use 'keda' or 'zhongtu', e.g. EvidenceBrowser('keda').",
+                                 f"EvidenceBrowser 没有企业 {short(firm)}；请用 'keda' 或 'zhongtu'，例如 EvidenceBrowser('keda')。"))
         self.data = load_dataset("evidence")
-        self.firm = W.Dropdown(options=[("Keda 科达", "keda"), ("Zhongtu 中涂", "zhongtu")], value=firm)
-        self.construct = W.Dropdown(layout=W.Layout(width="420px"))
+        self.last_problem: str | None = None
+        self.problem_html = W.HTML()
+        self.firm = arm(guarded(W.Dropdown)(options=[("Keda 科达", "keda"), ("Zhongtu 中涂", "zhongtu")],
+                                            value=firm.strip().lower()), self._report)
+        self.construct = arm(guarded(W.Dropdown)(layout=W.Layout(width="420px")), self._report)
         self.view = W.HTML()
         self.rows = self.data.iloc[0:0]
         self.firm.observe(self._on_firm, "value")
         self.construct.observe(self._show, "value")
-        self.widget = W.VBox([W.HBox([self.firm, self.construct]), self.view])
+        self.widget = W.VBox([W.HBox([self.firm, self.construct]), self.problem_html, self.view])
         self._on_firm()
+
+    def _report(self, message: str):
+        """One line above the evidence for a value a control could not take (it keeps a valid one)."""
+        import html
+
+        self.last_problem = message
+        self.problem_html.value = f"<div style='color:#c0392b'>⚠ {html.escape(message)}</div>"
 
     def _on_firm(self, _change=None):
         part = self.data[self.data.firm == self.firm.value]
@@ -326,3 +419,8 @@ class EvidenceBrowser:
         from IPython.display import display
 
         display(self.widget)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

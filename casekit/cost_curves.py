@@ -38,6 +38,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from ._guard import protect, protect_methods, short
 from .errors import CasekitError
 from .i18n import t
 
@@ -85,28 +86,72 @@ _RULES = {
 }
 
 
+# Magnitudes kept within what the model can compute without overflow (F / q, c * q, sqrt(F c) stay far
+# from float limits): 1e308 used to give Q0 = inf and C1 = inf "(as in the source)".
+_TINY, _HUGE = 1e-6, 1e9
+
+
 def _check_number(name: str, value) -> float:
     rule, allowed_en, allowed_zh = _RULES[name]
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise CasekitError(t(
-            f"{name} must be a number, not {type(value).__name__} ({value!r}). Allowed: {allowed_en}.",
-            f"{name} 必须是数字，而不是 {type(value).__name__}（{value!r}）。允许：{allowed_zh}。"))
-    value = float(value)
+            f"{name} must be a number, not {type(value).__name__} ({short(value, 40)}). Allowed: {allowed_en}.",
+            f"{name} 必须是数字，而不是 {type(value).__name__}（{short(value, 40)}）。允许：{allowed_zh}。"))
+    try:
+        value = float(value)
+    except OverflowError:
+        value = math.inf
     ok = math.isfinite(value) and {
         "gt0": value > 0, "ge0": value >= 0, "share": 0 <= value < 1}[rule]
     if not ok:
         raise CasekitError(t(
             f"{name} = {value:g} is not allowed. Use {allowed_en}.",
             f"{name} = {value:g} 不可用。请使用{allowed_zh}。"))
+    if value > _HUGE or (rule == "gt0" and value < _TINY):
+        raise CasekitError(t(
+            f"{name} = {value:g} is outside what the model computes reliably ({_TINY:g} to {_HUGE:g}). Use {allowed_en}.",
+            f"{name} = {value:g} 超出模型能可靠计算的范围（{_TINY:g} 到 {_HUGE:g}）。请使用{allowed_zh}。"))
     return value
 
 
+def _param(what_en: str, what_zh: str, value, *, zero_ok: bool = False) -> float:
+    """A cost parameter of the stateless curve functions: a finite number, positive (or zero), bounded."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise CasekitError(t(f"{what_en} must be a number, not {type(value).__name__} ({short(value, 40)}).",
+                             f"{what_zh}必须是数字，而不是 {type(value).__name__}（{short(value, 40)}）。"))
+    v = float(value)
+    low_ok = v >= 0 if zero_ok else v > 0
+    if not math.isfinite(v) or not low_ok or v > _HUGE or (v and v < _TINY):
+        need_en = "zero or a positive number" if zero_ok else "a positive number"
+        need_zh = "零或正数" if zero_ok else "正数"
+        raise CasekitError(t(f"{what_en} = {v:g} is not allowed: use {need_en} from {_TINY:g} to {_HUGE:g} "
+                             "(a cost cannot be negative, infinite or NaN).",
+                             f"{what_zh} = {v:g} 不可用：请使用 {_TINY:g} 到 {_HUGE:g} 之间的{need_zh}"
+                             "（成本不能为负、无穷大或 NaN）。"))
+    return v
+
+
 # ----------------------------------------------------------------------------- stateless curves
+_MAX_POINTS = 1_000_000
+
+
 def _as_output(q) -> np.ndarray:
-    arr = np.asarray(q, dtype=float)
-    if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr <= 0)):
-        raise CasekitError(t("Output q must be positive (average cost is cost per unit of a positive output).",
-                             "产量 q 必须为正数（平均成本是对正产量而言的单位成本）。"))
+    if isinstance(q, (str, bytes, dict, set)) or q is None:
+        raise CasekitError(t(f"Output q is a positive number or a list/array of them, not {short(q, 40)}.",
+                             f"产量 q 应为正数或正数的列表/数组，而不是 {short(q, 40)}。"))
+    try:
+        arr = np.asarray(q, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise CasekitError(t(f"Output q is a positive number or a list/array of them, not {short(q, 40)}.",
+                             f"产量 q 应为正数或正数的列表/数组，而不是 {short(q, 40)}。")) from None
+    if arr.size > _MAX_POINTS:
+        raise CasekitError(t(f"{arr.size:,} outputs is more than this model evaluates at once ({_MAX_POINTS:,}); "
+                             "use fewer points.", f"产量点数 {arr.size:,} 超过一次可计算的上限（{_MAX_POINTS:,}）；请减少点数。"))
+    # 1e-200 keeps F / q finite for every allowed F; the upper bound keeps c * q finite
+    if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr < 1e-200) or np.any(arr > 1e12)):
+        raise CasekitError(t("Output q must be a positive, finite number of at most 1e12 (average cost is cost per "
+                             "unit of a positive output).",
+                             "产量 q 必须是不超过 1e12 的有限正数（平均成本是对正产量而言的单位成本）。"))
     return arr
 
 
@@ -116,7 +161,15 @@ def average_fixed_cost(q, fixed_cost: float):
     >>> average_fixed_cost([50, 100], 100).tolist()
     [2.0, 1.0]
     """
-    return fixed_cost / _as_output(q)
+    return _param("fixed_cost", "固定成本 fixed_cost", fixed_cost, zero_ok=True) / _as_output(q)
+
+
+def _afc(q: np.ndarray, fixed_cost: float) -> np.ndarray:   # checked inputs (scenario fields), no re-checks
+    return fixed_cost / q
+
+
+def _avc(q: np.ndarray, base: float, congestion: float) -> np.ndarray:
+    return base + congestion * q
 
 
 def average_variable_cost(q, base: float, congestion: float):
@@ -125,6 +178,8 @@ def average_variable_cost(q, base: float, congestion: float):
     >>> average_variable_cost([0.5, 50], 20, 0.04).tolist()
     [20.02, 22.0]
     """
+    base = _param("base", "基础变动成本 base", base, zero_ok=True)
+    congestion = _param("congestion", "拥挤系数 congestion", congestion, zero_ok=True)
     return base + congestion * _as_output(q)
 
 
@@ -145,6 +200,13 @@ def minimum_average_cost(fixed_cost: float, base: float, congestion: float) -> t
     >>> minimum_average_cost(400, 12, 0.04)
     (100.0, 20.0)
     """
+    fixed_cost = _param("fixed_cost", "固定成本 fixed_cost", fixed_cost)
+    base = _param("base", "基础变动成本 base", base, zero_ok=True)
+    congestion = _param("congestion", "拥挤系数 congestion", congestion)   # 0: AC falls for ever, no minimum
+    return _min_ac(fixed_cost, base, congestion)
+
+
+def _min_ac(fixed_cost: float, base: float, congestion: float) -> tuple[float, float]:
     q = math.sqrt(fixed_cost / congestion)
     return q, base + 2.0 * math.sqrt(fixed_cost * congestion)
 
@@ -161,7 +223,12 @@ def crossover_outputs(extra_fixed: float, variable_gap: float, congestion_gap: f
     >>> crossover_outputs(300, 8, 0.04)   # congestion rises faster after innovating: a band
     (50.0, 150.0)
     """
-    dF, dv, dc = float(extra_fixed), float(variable_gap), float(congestion_gap)
+    dF, dv, dc = (_gap(n, v) for n, v in (("extra_fixed", extra_fixed), ("variable_gap", variable_gap),
+                                          ("congestion_gap", congestion_gap)))
+    return _crossovers(dF, dv, dc)
+
+
+def _crossovers(dF: float, dv: float, dc: float) -> tuple[float, ...]:
     if abs(dc) < _EPS:
         if abs(dv) < _EPS or abs(dF) < _EPS:
             return ()
@@ -176,6 +243,18 @@ def crossover_outputs(extra_fixed: float, variable_gap: float, congestion_gap: f
     qb = dF / (dc * qa) if qa != 0 else -qa
     roots = sorted({r for r in (qa, qb) if r > 0 and math.isfinite(r)})
     return tuple(roots)
+
+
+def _gap(name: str, value) -> float:
+    """A difference between before and after (may be negative): finite and bounded."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise CasekitError(t(f"{name} must be a number, not {type(value).__name__} ({short(value, 40)}).",
+                             f"{name} 必须是数字，而不是 {type(value).__name__}（{short(value, 40)}）。"))
+    v = float(value)
+    if not math.isfinite(v) or abs(v) > _HUGE:
+        raise CasekitError(t(f"{name} = {v:g} is not allowed: use a finite number between -{_HUGE:g} and {_HUGE:g}.",
+                             f"{name} = {v:g} 不可用：请使用 -{_HUGE:g} 到 {_HUGE:g} 之间的有限数。"))
+    return v
 
 
 # ----------------------------------------------------------------------------- learning
@@ -196,9 +275,12 @@ def learning_factor(cumulative_output, learning_rate: float, reference_cumulativ
     [1.0, 0.8, 0.64]
     """
     n0 = _check_number("reference_cumulative_output", reference_cumulative_output)
-    n = np.asarray(cumulative_output, dtype=float)
-    if n.size and (not np.all(np.isfinite(n)) or np.any(n <= 0)):
-        raise CasekitError(t("Cumulative output must be positive.", "累计产量必须为正数。"))
+    try:
+        n = _as_output(cumulative_output)
+    except CasekitError:
+        raise CasekitError(t(f"Cumulative output must be a positive number (or a list of them) of at most 1e12, "
+                             f"not {short(cumulative_output, 40)}.",
+                             f"累计产量必须是不超过 1e12 的正数（或其列表），而不是 {short(cumulative_output, 40)}。")) from None
     return (n / n0) ** (-learning_exponent(learning_rate))
 
 
@@ -349,8 +431,8 @@ class CostScenario:
         unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
             raise CasekitError(t(
-                f"Unknown parameter(s) {unknown}. A CostScenario has: {', '.join(_RULES)}.",
-                f"未知参数 {unknown}。CostScenario 的参数有：{', '.join(_RULES)}。"))
+                f"Unknown parameter(s) {short(unknown, 80)}. Use the parameters of a CostScenario: {', '.join(_RULES)}.",
+                f"未知参数 {short(unknown, 80)}。CostScenario 的参数有：{', '.join(_RULES)}。"))
         return dataclasses.replace(self, **changes)
 
     def with_learning(self, cumulative_output: float) -> "CostScenario":
@@ -359,7 +441,7 @@ class CostScenario:
 
     def outputs(self, n: int = 400) -> np.ndarray:
         """An output grid over the range shown (for plotting only; key points never use it)."""
-        return np.linspace(self.output_min, self.output_max, int(n))
+        return np.linspace(self.output_min, self.output_max, _count("n", n))
 
     # curves -------------------------------------------------------------------------------
     def curves(self, q=None) -> pd.DataFrame:
@@ -369,10 +451,10 @@ class CostScenario:
         v0, v1 = self.variable_cost_before, self.base_variable_cost_after
         out = {
             "q": q,
-            "A0FC": average_fixed_cost(q, self.fixed_cost_before),
-            "A0VC": average_variable_cost(q, v0, self.congestion_before),
-            "A1FC": average_fixed_cost(q, self.fixed_cost_after),
-            "A1VC": average_variable_cost(q, v1, self.congestion_after),
+            "A0FC": _afc(q, self.fixed_cost_before),
+            "A0VC": _avc(q, v0, self.congestion_before),
+            "A1FC": _afc(q, self.fixed_cost_after),
+            "A1VC": _avc(q, v1, self.congestion_after),
         }
         for k in "01":  # AC = AFC + AVC
             out[f"A{k}C"] = out[f"A{k}FC"] + out[f"A{k}VC"]
@@ -380,12 +462,12 @@ class CostScenario:
 
     def key_points(self) -> KeyPoints:
         """Q0, C0, Q1, C1 and the crossover output(s), analytically."""
-        q0, c0 = minimum_average_cost(self.fixed_cost_before, self.variable_cost_before, self.congestion_before)
-        q1, c1 = minimum_average_cost(self.fixed_cost_after, self.base_variable_cost_after, self.congestion_after)
+        q0, c0 = _min_ac(self.fixed_cost_before, self.variable_cost_before, self.congestion_before)
+        q1, c1 = _min_ac(self.fixed_cost_after, self.base_variable_cost_after, self.congestion_after)
         dF = self.innovation_fixed_cost
         dv = self.variable_cost_before - self.base_variable_cost_after
         dc = self.congestion_after - self.congestion_before
-        roots = crossover_outputs(dF, dv, dc)
+        roots = _crossovers(dF, dv, dc)
         return KeyPoints(q0, c0, q1, c1, roots, _payoff(dF, dv, dc, roots))
 
     def cost_difference(self, q):
@@ -474,6 +556,17 @@ class CostScenario:
         return "\n".join(lines)
 
 
+def _count(name: str, n, hi: int = 100_000) -> int:
+    """A number of points: a whole number from 2 to ``hi`` (outputs(10**10) asked for 74.5 GiB)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) and not (isinstance(n, float) and n.is_integer()):
+        raise CasekitError(t(f"{name} is a whole number of points from 2 to {hi:,}, not {short(n, 30)}; e.g. 400.",
+                             f"{name} 是点数，应为 2 到 {hi:,} 之间的整数，而不是 {short(n, 30)}；例如 400。"))
+    if not 2 <= n <= hi:
+        raise CasekitError(t(f"{name} = {int(n):,} points is outside 2 to {hi:,}; e.g. 400 draws a smooth curve.",
+                             f"{name} = {int(n):,} 个点超出 2 到 {hi:,} 的范围；例如 400 个点即可画出平滑曲线。"))
+    return int(n)
+
+
 def _payoff(dF: float, dv: float, dc: float, roots: tuple[float, ...]) -> str:
     """Where the innovating firm is cheaper, from the sign of ``dF/q - dv + dc q`` on (0, inf)."""
     def diff(q: float) -> float:
@@ -521,12 +614,20 @@ def learning_curve(scenario: CostScenario | None = None, doublings: float = 4, n
     >>> lc["cumulative_output"].tolist(), lc["unit_variable_cost"].round(3).tolist()
     ([100.0, 200.0, 400.0], [12.0, 9.6, 7.68])
     """
+    if scenario is not None and not isinstance(scenario, CostScenario):
+        raise CasekitError(t(f"scenario must be a CostScenario (or None for the default), not {short(scenario, 40)}.",
+                             f"scenario 应为 CostScenario（或 None 表示默认情景），而不是 {short(scenario, 40)}。"))
     sc = scenario or CostScenario()
-    if not (isinstance(doublings, (int, float)) and 0 < doublings <= 20):
-        raise CasekitError(t("doublings must be a number between 0 and 20, e.g. 4.",
-                             "doublings 必须是 0 到 20 之间的数，例如 4。"))
+    if isinstance(doublings, bool) or not (isinstance(doublings, (int, float)) and 0 < doublings <= 20):
+        raise CasekitError(t(f"doublings must be a number between 0 and 20, e.g. 4, not {short(doublings, 30)}.",
+                             f"doublings 必须是 0 到 20 之间的数，例如 4，而不是 {short(doublings, 30)}。"))
     n0 = sc.reference_cumulative_output
-    cum = n0 * 2.0 ** np.linspace(0.0, float(doublings), int(n))
+    cum = n0 * 2.0 ** np.linspace(0.0, float(doublings), _count("n", n))
     factor = learning_factor(cum, sc.learning_rate, n0)
     base = sc.variable_cost_before * (1.0 - sc.variable_cost_saving)
     return pd.DataFrame({"cumulative_output": cum, "factor": factor, "unit_variable_cost": base * factor})
+
+
+protect(globals(), [n for n in __all__ if n not in ("CostScenario", "KeyPoints", "Relation", "Flag")])
+protect_methods(CostScenario, ["replace", "with_learning", "outputs", "curves", "key_points", "cost_difference",
+                               "relations", "flags"])

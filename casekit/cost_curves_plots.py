@@ -252,3 +252,8 @@ def knowledge_integration_diagram():
         g.edge(str(row.source), str(row.target), label=getattr(row, rel),
                style="dashed" if row.basis == "kit_layout" else "solid")
     return g
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

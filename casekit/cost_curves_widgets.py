@@ -16,8 +16,13 @@ True
 """
 from __future__ import annotations
 
-import io
+from functools import lru_cache
 
+import dataclasses
+import io
+import math
+
+from ._guard import arm, guarded
 from .cost_curves import CostScenario, KeyPoints, PAYOFFS, parameter_table
 from .errors import CasekitError
 from .i18n import on_language_change, t
@@ -34,11 +39,40 @@ def _fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:.4g}"
 
 
+def _grid(lo: float, hi: float, step: float) -> tuple[float, float]:
+    """Slider bounds on the step grid. The browser snaps a slider's value to ``min + k * step``: with
+    min = 1 and step = 10 the default N = 100 became 101 (C1 19.96, crossover 37.32) and 400 could not
+    be reached, so the bounds are moved onto multiples of the step (1 → 10)."""
+    return (round(math.ceil(lo / step - 1e-9) * step, 10), round(math.floor(hi / step + 1e-9) * step, 10))
+
+
+def _snap(value: float, lo: float, step: float) -> float:
+    """What the browser shows for ``value``: the nearest point ``lo + k * step`` (no float dust)."""
+    decimals = max(0, -math.floor(math.log10(step))) + 2
+    return round(lo + round((value - lo) / step) * step, decimals)
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@lru_cache(maxsize=1)
+def _default_scenario() -> CostScenario:
+    return CostScenario()
+
+
 def describe_change(old: CostScenario, new: CostScenario, _rows=None) -> str:
     """A few sentences, in the current language, on what moved between two scenarios and why."""
     rows = parameter_table().set_index("parameter") if _rows is None else _rows
     name_col = t("name_en", "name_zh")
-    changed = [f for f in SLIDERS + ("output_min", "output_max") if getattr(old, f) != getattr(new, f)]
+    if not isinstance(old, CostScenario) or not isinstance(new, CostScenario):
+        raise CasekitError(t("describe_change compares two CostScenario objects, e.g. "
+                             "describe_change(CostScenario(), CostScenario(learning_rate=0.3)).",
+                             "describe_change 比较两个 CostScenario，例如 "
+                             "describe_change(CostScenario(), CostScenario(learning_rate=0.3))。"))
+    # float dust from a slider (0.39999999999999997 vs 0.4) is no change: never "s: 0.4 → 0.4"
+    changed = [f for f in SLIDERS + ("output_min", "output_max")
+               if not _same(getattr(old, f), getattr(new, f)) and f"{getattr(old, f):g}" != f"{getattr(new, f):g}"]
     ko, kn = old.key_points(), new.key_points()
     parts: list[str] = []
     for f in changed:
@@ -65,7 +99,11 @@ def describe_change(old: CostScenario, new: CostScenario, _rows=None) -> str:
     en, zh = PAYOFFS[kn.payoff]
     parts.append(t(f"The innovating firm is {en}.", f"创新企业：{zh}。"))
     if not changed:
-        parts.insert(0, t("Default scenario (illustrative numbers).", "默认情景（示意性数字）。"))
+        default = _default_scenario()
+        is_default = all(_same(getattr(new, f.name), getattr(default, f.name)) for f in dataclasses.fields(new))
+        parts.insert(0, t("Default scenario (illustrative numbers)." if is_default else
+                          "Current scenario, changed from the default (illustrative numbers).",
+                          "默认情景（示意性数字）。" if is_default else "当前情景（已改动默认值；示意性数字）。"))
     return " ".join(parts)
 
 
@@ -108,17 +146,30 @@ class CostCurveExplorer:
         ax_learn.xaxis.set_minor_formatter(NullFormatter())  # tick labels are the slow part of a redraw
 
         self.controls: dict[str, w.Widget] = {}
+        self.value_labels: dict[str, w.HTML] = {}
+        self.last_problem: str | None = None
+        Slider, RangeSlider = guarded(w.FloatSlider), guarded(w.FloatRangeSlider)
+        # The slider's own readout box is narrow and cut values ("3(", "0.4"); a label beside the
+        # slider shows the value whole, from the model (so it never disagrees with the readout).
+        # Names take their natural width (about 230 px at most); a row is 500 px, so on a laptop's
+        # 848-px output area the two columns wrap into one instead of cutting anything.
         for name in SLIDERS:
             r = rows.loc[name]
-            self.controls[name] = w.FloatSlider(
-                value=getattr(self.scenario, name), min=float(r["min"]), max=float(r["max"]),
-                step=_STEPS[name], continuous_update=True, readout_format=".3g",
-                style={"description_width": "initial"}, layout=w.Layout(width="460px"))
-        self.controls["output_range"] = w.FloatRangeSlider(
-            value=(self.scenario.output_min, self.scenario.output_max),
-            min=float(rows.loc["output_min", "min"]), max=float(rows.loc["output_max", "max"]) / 5,
-            step=_STEPS["output"], continuous_update=True, readout_format=".0f",
-            style={"description_width": "initial"}, layout=w.Layout(width="460px"))
+            lo, hi = _grid(float(r["min"]), float(r["max"]), _STEPS[name])
+            self.controls[name] = Slider(
+                value=self._on_grid(name, getattr(self.scenario, name), lo, hi), min=lo, max=hi,
+                step=_STEPS[name], continuous_update=True, readout=False,
+                style={"description_width": "initial"}, layout=w.Layout(width="420px"))
+            self.value_labels[name] = w.HTML(layout=w.Layout(width="80px"))
+        lo, hi = _grid(float(rows.loc["output_min", "min"]), float(rows.loc["output_max", "max"]) / 5, _STEPS["output"])
+        self.controls["output_range"] = RangeSlider(
+            value=(self._on_grid("output", self.scenario.output_min, lo, hi),
+                   self._on_grid("output", self.scenario.output_max, lo, hi)),
+            min=lo, max=hi, step=_STEPS["output"], continuous_update=True, readout=False,
+            style={"description_width": "initial"}, layout=w.Layout(width="420px"))
+        self.value_labels["output_range"] = w.HTML(layout=w.Layout(width="80px"))
+        for c in self.controls.values():
+            arm(c, self._report)
         self.reset_button = w.Button(icon="undo", layout=w.Layout(width="auto"))
         self.image = w.Image(format="jpeg")
         self.readout = w.HTML()
@@ -128,19 +179,38 @@ class CostCurveExplorer:
         self.readout_text = ""
         self.flags = []
         self.key_points: KeyPoints = self.scenario.key_points()
+        row = lambda n: w.HBox([self.controls[n], self.value_labels[n]])  # noqa: E731
         self.widget = w.VBox([
-            w.HBox([w.VBox([self.controls[n] for n in SLIDERS[:2]] + [self.controls["output_range"]]),
-                    w.VBox([self.controls[n] for n in SLIDERS[2:]] + [self.reset_button])]),
+            w.HBox([w.VBox([row(n) for n in SLIDERS[:2]] + [row("output_range")]),
+                    w.VBox([row(n) for n in SLIDERS[2:]] + [self.reset_button])],
+                   layout=w.Layout(flex_flow="row wrap")),
             self.image, self.readout])
         self._relabel_controls()
         self._render(self.default, self.default, relabel=True)
         on_language_change(self._on_language)
 
     # ------------------------------------------------------------------ wiring
+    def _on_grid(self, name: str, value: float, lo: float, hi: float) -> float:
+        """A scenario value as the slider can hold it (the default scenario is always on the grid)."""
+        return min(max(_snap(value, lo, _STEPS[name]), lo), hi)
+
     def _scenario_from_controls(self) -> CostScenario:
-        lo, hi = self.controls["output_range"].value
-        values = {n: float(self.controls[n].value) for n in SLIDERS}
+        values = {}
+        for n in SLIDERS:
+            c = self.controls[n]
+            values[n] = _snap(float(c.value), c.min, c.step)
+        c = self.controls["output_range"]
+        lo, hi = (_snap(float(v), c.min, c.step) for v in c.value)
         return self.scenario.replace(output_min=float(lo), output_max=float(max(hi, lo + 1)), **values)
+
+    def _report(self, message: str) -> None:
+        """One line in the readout for a value a control could not take; the control keeps a valid value."""
+        import html
+
+        self.last_problem = message
+        self.readout_text = message
+        body = self.readout.value.split("<!--problem-->")[-1]
+        self.readout.value = f"<p style='color:#c0392b'>⚠ {html.escape(message)}</p><!--problem-->{body}"
 
     def _on_change(self, _change=None) -> None:
         if getattr(self, "_muted", False):
@@ -149,9 +219,9 @@ class CostCurveExplorer:
         try:
             new = self._scenario_from_controls()
         except CasekitError as err:  # sliders keep values legal; this guards odd programmatic input
-            self.readout_text = str(err)
-            self.readout.value = f"<b>{err}</b>"
+            self._report(str(err))
             return
+        self.last_problem = None
         self._render(old, new)
 
     def _render(self, old: CostScenario, new: CostScenario, relabel: bool = False) -> None:
@@ -169,6 +239,9 @@ class CostCurveExplorer:
             f"{t('crossover', '交叉产量')} = {', '.join(f'{q:.4g}' for q in kp.crossovers) or t('none', '无')} "
             f"<i>({t('illustrative numbers', '示意性数字')})</i></p><p>{self.readout_text}</p>"
             + (f"<ul>{flags}</ul>" if flags else ""))
+        for n in SLIDERS:
+            self.value_labels[n].value = f"<b>{getattr(new, n):g}</b>"
+        self.value_labels["output_range"].value = f"<b>{new.output_min:g}–{new.output_max:g}</b>"
         self.image.value = self._frame()
 
     def _dynamic_artists(self) -> list:
@@ -214,17 +287,25 @@ class CostCurveExplorer:
     # ------------------------------------------------------------------ public
     def set(self, **values) -> "CostCurveExplorer":
         """Move several sliders at once (one redraw), e.g. ``explorer.set(variable_cost_saving=0.1)``."""
-        unknown = sorted(set(values) - set(self.controls))
+        from ._guard import short
+
+        unknown = sorted(map(str, set(values) - set(self.controls)))
         if unknown:
-            raise CasekitError(t(f"No slider called {unknown}. Sliders: {', '.join(self.controls)}.",
-                                 f"没有名为 {unknown} 的滑块。可用滑块：{', '.join(self.controls)}。"))
+            raise CasekitError(t(f"No slider called {short(unknown)}. Use one of the sliders: {', '.join(self.controls)}.",
+                                 f"没有名为 {short(unknown)} 的滑块。可用滑块：{', '.join(self.controls)}。"))
         self._muted = True
+        problems = []
         try:
             for k, v in values.items():
+                self.last_problem = None
                 self.controls[k].value = v
+                if self.last_problem:
+                    problems.append(self.last_problem)
         finally:
             self._muted = False
         self._on_change()
+        for p in problems:   # said after the redraw, so the readout keeps them
+            self._report(p)
         return self
 
     def reset(self) -> None:
@@ -233,11 +314,15 @@ class CostCurveExplorer:
         self._muted = True
         try:
             for n in SLIDERS:
-                self.controls[n].value = getattr(self.default, n)
-            self.controls["output_range"].value = (self.default.output_min, self.default.output_max)
+                c = self.controls[n]
+                c.value = self._on_grid(n, getattr(self.default, n), c.min, c.max)
+            c = self.controls["output_range"]
+            c.value = (self._on_grid("output", self.default.output_min, c.min, c.max),
+                       self._on_grid("output", self.default.output_max, c.min, c.max))
         finally:
             self._muted = False
-        self._render(old, self.default)
+        self.last_problem = None
+        self._render(old, self._scenario_from_controls())
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -248,3 +333,8 @@ class CostCurveExplorer:
 def cost_curve_explorer(scenario: CostScenario | None = None) -> CostCurveExplorer:
     """Open the cost-curve explorer (make it the last expression of a cell to show it)."""
     return CostCurveExplorer(scenario)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

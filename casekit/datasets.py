@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import i18n
+from ._guard import protect, short
 from .errors import CasekitError
 
 __all__ = ["DATA_DIR", "dataset_names", "load_dataset", "codebook", "table", "metadata", "catalog", "DatasetMeta"]
@@ -81,31 +82,49 @@ def dataset_names() -> list[str]:
 
 def _check_name(name: Any) -> str:
     if isinstance(name, pd.DataFrame):
-        raise CasekitError(
+        raise CasekitError(i18n.t(
             "load_dataset() takes a dataset *name* (a string such as 'stages'), but it was given a "
             "DataFrame. You already have the data: use that DataFrame directly. "
-            f"Available names: {', '.join(dataset_names())}."
-        )
+            "List the names with casekit.dataset_names().",
+            "load_dataset() 需要数据集的*名称*（如 'stages' 这样的字符串），收到的却是 DataFrame。"
+            "数据已经在手上，直接使用这个 DataFrame 即可。全部名称可用 casekit.dataset_names() 列出。"))
     if not isinstance(name, str):
-        raise CasekitError(
-            f"A dataset name is a string, not {type(name).__name__}. "
-            f"Available names: {', '.join(dataset_names())}."
-        )
+        raise CasekitError(i18n.t(
+            f"A dataset name is a string such as 'stages', not {type(name).__name__} ({short(name, 40)}). "
+            "List the names with casekit.dataset_names().",
+            f"数据集名称应为字符串，例如 'stages'，而不是 {type(name).__name__}（{short(name, 40)}）。"
+            "全部名称可用 casekit.dataset_names() 列出。"))
     names = dataset_names()
     key = name.strip().lower().removesuffix(".csv")
     if key not in names:
-        close = difflib.get_close_matches(key, names, n=1)
+        close = difflib.get_close_matches(key, names, n=1) if len(key) <= 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CasekitError(
-            f"There is no dataset called {name!r}.{hint} Available names: {', '.join(names)}."
-        )
+        raise CasekitError(i18n.t(
+            f"There is no dataset called {short(name, 60)}.{hint} Available names include {_some_names(names)}; "
+            "list them all with casekit.dataset_names().",
+            f"没有名为 {short(name, 60)} 的数据集。{hint} 可用的名称包括 {_some_names(names)}；"
+            "全部名称可用 casekit.dataset_names() 列出。"))
     return key
 
 
-@lru_cache(maxsize=None)
+def _some_names(names: list[str], limit: int = 200) -> str:
+    """As many names as fit in ``limit`` characters (a message stays short as datasets are added)."""
+    out: list[str] = []
+    for n in names:
+        if len(", ".join(out + [n])) > limit:
+            out.append("…")
+            break
+        out.append(n)
+    return ", ".join(out)
+
+
 def metadata(name: str) -> DatasetMeta:
     """The validated provenance record and codebook of a dataset."""
-    key = _check_name(name)
+    return _metadata(_check_name(name))   # checked first: a DataFrame or a list is not hashable
+
+
+@lru_cache(maxsize=None)
+def _metadata(key: str) -> DatasetMeta:
     path = DATA_DIR / f"{key}.yaml"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -165,7 +184,18 @@ def load_dataset(name: str) -> pd.DataFrame:
 
 
 def codebook(name: str) -> pd.DataFrame:
-    """One line per column of a dataset, in the current language, with its type."""
+    """One line per column of a dataset, in the current language, with its type.
+
+    ``name`` may also be a DataFrame that :func:`load_dataset` returned (its ``attrs`` name it).
+    """
+    if isinstance(name, pd.DataFrame) and isinstance(name.attrs.get("name"), str):
+        name = name.attrs["name"]
+    elif isinstance(name, pd.DataFrame):
+        raise CasekitError(i18n.t(
+            "codebook() takes a dataset name such as 'stages' (or a table load_dataset() returned); this "
+            "DataFrame does not say which dataset it is. Pass the name; list them with casekit.dataset_names().",
+            "codebook() 需要数据集名称，例如 'stages'（或 load_dataset() 返回的表）；这个 DataFrame 没有标明"
+            "来自哪个数据集。请传入名称，全部名称可用 casekit.dataset_names() 列出。"))
     meta = metadata(name)
     lang = i18n.get_language()
     rows = [
@@ -184,29 +214,50 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
     Keeps language-neutral columns, keeps only the ``*_zh`` or ``*_en`` twin of each bilingual
     column (renamed without the suffix) and, in Chinese, renames headers from the codebook.
     """
-    df = load_dataset(data) if isinstance(data, str) else data
+    if isinstance(data, str):
+        df = load_dataset(data)
+    elif isinstance(data, pd.DataFrame):
+        df = data
+    else:
+        raise CasekitError(i18n.t(
+            f"table() takes a dataset name such as 'stages' or a DataFrame, not {type(data).__name__} "
+            f"({short(data, 40)}). List the names with casekit.dataset_names().",
+            f"table() 需要数据集名称（如 'stages'）或 DataFrame，而不是 {type(data).__name__}（{short(data, 40)}）。"
+            "全部名称可用 casekit.dataset_names() 列出。"))
+    if isinstance(columns, str):       # one column: "firm" means ["firm"], not ['f', 'i', 'r', 'm']
+        columns = [columns]
+    elif columns is not None and not isinstance(columns, (list, tuple, pd.Index)):
+        raise CasekitError(i18n.t(
+            f"columns is a list of column names, e.g. ['firm', 'name'], not {short(columns, 40)}.",
+            f"columns 应为列名列表，例如 ['firm', 'name']，而不是 {short(columns, 40)}。"))
     cb = df.attrs.get("codebook", {})
+    if not isinstance(cb, dict):
+        cb = {}
     lang = i18n.get_language()
     other = "en" if lang == "zh" else "zh"
     keep: dict[str, str] = {}
+    names = {str(c) for c in df.columns}
     for col in df.columns:
-        if col.endswith(f"_{other}") and f"{col[:-3]}_{lang}" in df.columns:
+        c = str(col)               # a column may be named by a number
+        if c.endswith(f"_{other}") and f"{c[:-3]}_{lang}" in names:
             continue
-        base = col[:-3] if col.endswith(f"_{lang}") and f"{col[:-3]}_{other}" in df.columns else col
-        keep[col] = base
+        keep[col] = c[:-3] if c.endswith(f"_{lang}") and f"{c[:-3]}_{other}" in names else col
     out = df[list(keep)].rename(columns=keep)
     if columns is not None:
-        missing = [c for c in columns if c not in out.columns]
+        have = list(out.columns)
+        missing = [short(c, 40) for c in columns if not any(c is h or (type(c) is type(h) and c == h) for h in have)]
         if missing:
-            raise CasekitError(
-                f"The column(s) {missing} are not in the table. The table contains these columns: "
-                f"{', '.join(out.columns)}."
-            )
-        out = out[columns]
+            listed = ", ".join(map(str, have))
+            listed = listed if len(listed) < 300 else listed[:299] + "…"
+            raise CasekitError(i18n.t(
+                f"The column(s) {', '.join(missing[:5])} are not in the table. The table contains these columns "
+                f"(use some of them): {listed}.",
+                f"表中没有列 {', '.join(missing[:5])}。表中的列如下（请从中选用）：{listed}。"))
+        out = out[list(columns)]
     if lang == "zh":
         heads = {}
         for col, base in keep.items():
-            doc = cb.get(col)
+            doc = cb.get(col) if isinstance(col, str) else None
             if doc and base in out.columns:
                 heads[base] = _short(doc["zh"])
         out = out.rename(columns=heads)
@@ -241,3 +292,7 @@ def _short(desc: str) -> str:
     for sep in ("（", "(", "：", ":", "，", ",", "。", "；"):
         desc = desc.split(sep)[0]
     return desc.strip() or desc
+
+
+metadata.cache_clear = _metadata.cache_clear   # type: ignore[attr-defined]  (tests clear it)
+protect(globals(), [n for n in __all__ if n != "DatasetMeta"])

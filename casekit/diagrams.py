@@ -23,7 +23,7 @@ import graphviz
 
 from .errors import CasekitError
 
-__all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "INSTALL_HINT"]
+__all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "INSTALL_HINT", "provenance_map"]
 
 # fontconfig and browsers both take a comma-separated fallback list.
 FONTS = "WenQuanYi Micro Hei,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,Helvetica,Arial,sans-serif"
@@ -102,7 +102,7 @@ def _fit_width(graph: graphviz.Digraph | graphviz.Graph) -> graphviz.Digraph | g
     return fitted
 
 
-def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:
+def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:  # noqa: C901
     """What a notebook cell should display for ``graph``, whatever this machine has."""
     if not isinstance(graph, (graphviz.Digraph, graphviz.Graph)):
         raise CasekitError(
@@ -134,18 +134,24 @@ def save(graph: graphviz.Digraph | graphviz.Graph, path: str | Path) -> Path:
 
     SVG and PNG need Graphviz's ``dot``; ``.dot`` always works and opens in any Graphviz viewer.
     """
-    path = Path(path)
+    from ._guard import output_path, prepare_dir, write_error
+
+    if not isinstance(graph, (graphviz.Digraph, graphviz.Graph)):
+        raise CasekitError(f"save() writes a graphviz diagram, but it was given {type(graph).__name__}. "
+                           "Pass the object a casekit diagram function returned.")
+    path = output_path(path, "diagram", ("svg", "png", "pdf", "dot", "gv"))
     fmt = path.suffix.lower().lstrip(".")
-    if fmt in ("dot", "gv"):
-        path.write_text(graph.source, encoding="utf-8")
-        return path
-    if fmt not in ("svg", "png", "pdf"):
-        raise CasekitError(f"Cannot save a diagram as '.{fmt}'. Use a path ending in .svg, .png, .pdf or .dot.")
-    if not has_dot():
+    if fmt not in ("dot", "gv") and not has_dot():
         raise CasekitError(INSTALL_HINT.replace("this diagram is shown as its DOT source", "it cannot be saved as "
                            f"{fmt.upper()}; save it as .dot instead, or"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(graph.pipe(format=fmt))
+    prepare_dir(path)
+    try:
+        if fmt in ("dot", "gv"):
+            path.write_text(graph.source, encoding="utf-8")
+        else:
+            path.write_bytes(graph.pipe(format=fmt))
+    except OSError as exc:
+        raise write_error(path, exc) from None
     return path
 
 
@@ -189,3 +195,8 @@ def provenance_map() -> graphviz.Digraph:
         kind = _TYPE_NAMES.get(kinds.get(doc, ""), ("", ""))[1 if zh else 0]
         g.node(f"doc_{doc}", f"{'文献' if zh else 'source'} {doc}\\n{kind}", shape="note", fillcolor="#eaf6ea")
     return g
+
+
+from ._guard import protect  # noqa: E402
+
+protect(globals(), __all__)

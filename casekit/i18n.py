@@ -30,6 +30,11 @@ _state = {"lang": chosen_language()}
 _callbacks: list[Callable[[str], None] | weakref.WeakMethod] = []
 
 
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) or len(value) < 60 else repr(value[:40]) + "…"
+    return text if len(text) < 80 else text[:79] + "…"
+
+
 def get_language() -> str:
     """The current display language, ``"en"`` or ``"zh"``."""
     return _state["lang"]
@@ -43,7 +48,7 @@ def set_language(lang: str) -> str:
     """
     if not isinstance(lang, str) or lang.strip().lower() not in LANGUAGES:
         raise CasekitError(
-            f"Unknown language {lang!r}. Use casekit.set_language('en') for English or "
+            f"Unknown language {_short(lang)}. Use casekit.set_language('en') for English or "
             f"casekit.set_language('zh') for Chinese (中文)."
         )
     lang = lang.strip().lower()
@@ -81,6 +86,9 @@ def label(obj: Any, field: str, lang: str | None = None) -> str:
 
     ``obj`` may be a mapping, a pandas Series / namedtuple row, or any object with attributes.
     """
+    if not isinstance(field, str) or len(field) > 60 or (lang is not None and lang not in LANGUAGES):
+        raise CasekitError(f"label() takes a field name such as 'name' and lang 'en', 'zh' or None, not "
+                           f"{_short(field)} / {_short(lang)}; use e.g. label(row, 'name').")
     lang = lang or _state["lang"]
     key = f"{field}_{lang}"
     try:
@@ -89,4 +97,6 @@ def label(obj: Any, field: str, lang: str | None = None) -> str:
         pass
     if hasattr(obj, key):
         return getattr(obj, key)
-    raise CasekitError(f"No {key!r} label on {type(obj).__name__}: expected fields {field}_en and {field}_zh.")
+    raise CasekitError(f"No {key!r} label on {type(obj).__name__}: pass a row or mapping with the fields "
+                       f"{field}_en and {field}_zh.")
+

@@ -16,6 +16,7 @@ import graphviz
 
 from . import i18n, landscape
 from .diagrams import digraph
+from ._guard import short
 from .errors import CasekitError
 
 __all__ = ["co_innovation_diagram", "dilemma_diagram", "ladder_diagram", "course_map_diagram",
@@ -48,7 +49,7 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
     m.attrs = {}  # pandas deep-copies attrs on every slice; the builders only read
     valid = set(m["mechanism"].astype(str)) | set(m["logic"].astype(str))
     if highlight is not None and highlight not in valid:
-        raise CasekitError(f"Cannot highlight {highlight!r}. Use a mechanism or logic id: {', '.join(sorted(valid))}.")
+        raise CasekitError(f"Cannot highlight {short(highlight, 40)}. Use a mechanism or logic id: {', '.join(sorted(valid))}.")
     g = digraph("co_innovation", rankdir="LR", nodesep="0.25", ranksep="0.6")
     g.attr(label=i18n.t("Co-innovation and SRDI development (001 §3)", "融通创新赋能专精特新（001 第三节）"), labelloc="t")
     g.node("root", i18n.t("Co-innovation\n(large + small firms)", "融通创新\n（大中小企业）"), shape="ellipse", fillcolor="#e8eaf6")
@@ -182,3 +183,8 @@ def source_quality_chart(ax=None):
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

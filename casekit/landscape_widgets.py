@@ -22,6 +22,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from . import i18n, landscape
+from ._guard import arm, guarded, short
 from .errors import CasekitError
 
 __all__ = ["SourceQualityLens", "source_quality_lens"]
@@ -30,7 +31,7 @@ _TRACE_COLOURS = {"reference_list": "#1b5e20", "own_data": "#4c9a52", "named_sou
                   "interview": "#a08a1c", "anonymous_case": "#c46a1f", "unsourced": "#c8453c"}
 _SORT_LABELS = {"source_type": ("source type (strongest first)", "来源类型（证据分量由强到弱）"),
                 "traceability": ("traceability (most traceable first)", "可追溯性（由强到弱）"),
-                "value": ("value", "数值"), "source": ("document", "文献"), "as_of": ("date", "时间"),
+                "value": ("value, within each unit", "数值（按单位分组）"), "source": ("document", "文献"), "as_of": ("date", "时间"),
                 "claim_id": ("claim id", "论断编号")}
 _TRACE_FILTER = {"all": ("all claims", "全部论断"), "traceable": ("names a source", "有出处"),
                  "untraceable": ("names no source", "无出处")}
@@ -53,23 +54,33 @@ class SourceQualityLens:
 
     def __init__(self, source_types=landscape.SOURCE_TYPES, traceable: str = "all",
                  sort_by: str = "source_type", hide_promotional: bool = False, view: str = "claims"):
-        if traceable not in _TRACE_FILTER:
-            raise CasekitError(f"traceable must be one of {', '.join(_TRACE_FILTER)}, not {traceable!r}.")
-        if view not in _VIEWS:
-            raise CasekitError(f"view must be one of {', '.join(_VIEWS)}, not {view!r}.")
+        if not isinstance(traceable, str) or traceable not in _TRACE_FILTER:
+            raise CasekitError(f"traceable must be one of {', '.join(_TRACE_FILTER)}, not {short(traceable)}.")
+        if not isinstance(view, str) or view not in _VIEWS:
+            raise CasekitError(f"view must be one of {', '.join(_VIEWS)}, not {short(view)}.")
+        if source_types is None:
+            source_types = landscape.SOURCE_TYPES
         landscape._as_list(source_types, landscape.SOURCE_TYPES, "source type")
-        if sort_by not in landscape.SORT_KEYS:
-            raise CasekitError(f"Cannot sort by {sort_by!r}. Choose one of: {', '.join(landscape.SORT_KEYS)}.")
+        if not isinstance(sort_by, str) or sort_by not in landscape.SORT_KEYS:
+            raise CasekitError(f"Cannot sort by {short(sort_by)}. Choose one of: {', '.join(landscape.SORT_KEYS)}.")
+        if not isinstance(hide_promotional, bool):
+            raise CasekitError(f"hide_promotional must be True or False, not {short(hide_promotional)}.")
+        self.last_problem: str | None = None
         self._data = landscape.claims()
         self._data.attrs = {}   # pandas deep-copies attrs on every filter: keep the working copy bare
         self._pairs: dict[str, pd.DataFrame] = {}
-        self.source_types = widgets.SelectMultiple(rows=3, layout=widgets.Layout(width="230px"))
-        self.traceable = widgets.Dropdown(layout=widgets.Layout(width="200px"))
-        self.sort_by = widgets.Dropdown(layout=widgets.Layout(width="260px"))
-        self.hide_promotional = widgets.Checkbox(value=hide_promotional, indent=False)
-        self.view = widgets.ToggleButtons(style={"button_width": "auto"})
+        self.source_types = guarded(widgets.SelectMultiple)(rows=3, layout=widgets.Layout(width="230px"))
+        self.traceable = guarded(widgets.Dropdown)(layout=widgets.Layout(width="200px"))
+        self.sort_by = guarded(widgets.Dropdown)(layout=widgets.Layout(width="260px"))
+        self.hide_promotional = guarded(widgets.Checkbox)(value=hide_promotional, indent=False)
+        self.view = guarded(widgets.ToggleButtons)(style={"button_width": "auto"})
         self.status = widgets.HTML()
         self.table = widgets.HTML()
+        self.problem_html = widgets.HTML()
+        # headings kept as widgets, so a language switch relabels them (they stayed English before)
+        self.headings = {k: widgets.HTML() for k in ("source_types", "show", "sort_by")}
+        self.hint = widgets.HTML()
+        self._box: widgets.Widget | None = None
         self._building = True
         self._set_labels()
         self.source_types.value = tuple([source_types] if isinstance(source_types, str) else source_types)
@@ -78,6 +89,7 @@ class SourceQualityLens:
         self.view.value = view
         self._building = False
         for w in (self.source_types, self.traceable, self.sort_by, self.hide_promotional, self.view):
+            arm(w, self._report)
             w.observe(self._on_change, names="value")
         i18n.on_language_change(self._on_language)
         self.result = pd.DataFrame()
@@ -95,6 +107,13 @@ class SourceQualityLens:
         self.sort_by.options = [(i18n.t(*v), k) for k, v in _SORT_LABELS.items()]
         self.view.options = [(i18n.t(*v), k) for k, v in _VIEWS.items()]
         self.hide_promotional.description = i18n.t("hide the vendor's product pitch", "隐藏厂商的产品推销")
+        t = i18n.t
+        self.headings["source_types"].value = f"<b>{t('Source types', '来源类型')}</b>"
+        self.headings["show"].value = f"<b>{t('Show', '显示')}</b>"
+        self.headings["sort_by"].value = f"<b>{t('Sort by', '排序')}</b>"
+        self.hint.value = ("<div style='color:#555;font-size:11px;line-height:14px'>"
+                           + t("Ctrl-click (⌘-click on a Mac) to pick several; Shift-click for a run.",
+                               "按住 Ctrl（Mac 上按 ⌘）点击可多选；按住 Shift 点击可连选。") + "</div>")
         if keep[0]:
             self.source_types.value, self.traceable.value, self.sort_by.value, self.view.value = keep
         self._building = building
@@ -103,6 +122,11 @@ class SourceQualityLens:
         if not self._building:
             self.update()
 
+    def _report(self, message: str) -> None:
+        """One line above the table for a value a control could not take (it keeps a valid one)."""
+        self.last_problem = message
+        self.problem_html.value = f"<div style='color:#c0392b'>⚠ {html.escape(message)}</div>"
+
     def _on_language(self, _lang: str) -> None:
         self._set_labels()
         self.update()
@@ -110,6 +134,8 @@ class SourceQualityLens:
     # -- the computation ------------------------------------------------------------------------
     def update(self) -> None:
         """Recompute the state from the controls and redraw."""
+        self.last_problem = None
+        self.problem_html.value = ""
         types = list(self.source_types.value)
         trace = {"all": None, "traceable": True, "untraceable": False}[self.traceable.value]
         promo = False if self.hide_promotional.value else None
@@ -159,30 +185,42 @@ class SourceQualityLens:
             if self.pairs.empty:
                 body = f"<i>{html.escape(t('Select at least two source types to see their related figures side by side.', '请至少选择两类来源，才能并排对照相关数字。'))}</i>"
             else:
+                # topics by name, in one header row (the ids and an empty "topic" row header are gone)
                 p = self.pairs.rename(columns={**{s: t(*landscape.SOURCE_TYPE_LABELS[s]) for s in landscape.SOURCE_TYPES},
                                                "note": t("how they compare", "如何比较")})
-                p.index.name = t("topic", "主题")
-                body = p.to_html(escape=True)
+                p.insert(0, t("topic", "主题"), [landscape.related_group_label(g) for g in p.index])
+                body = p.to_html(index=False, escape=True)
         elif self.result.empty:
             body = f"<i>{html.escape(t('No claim matches: widen the selection.', '没有符合条件的论断，请放宽筛选。'))}</i>"
+        elif self.sort_by.value == "value":
+            body = ("<p><small>" + html.escape(t("Sorted by value within each unit: claims are grouped by unit, "
+                                                  "since firms, percentages and years are not on one scale.",
+                                                  "按单位分组后在组内按数值排序：家数、百分比和年份不在同一尺度上。"))
+                    + "</small></p>" + self._claims_html())
         else:
-            tab = self.display_table()
-            body = tab.to_html(index=False, escape=True)
-            # colour the 'backed by' cells so untraceable claims stand out when projected
-            for label, trace in zip(tab.iloc[:, 5], self.result["traceability"].astype(str)):
-                cell = f"<td>{html.escape(label)}</td>"
-                body = body.replace(cell, f"<td style='color:{_TRACE_COLOURS[trace]};font-weight:bold'>{html.escape(label)}</td>", 1)
+            body = self._claims_html()
         self.table.value = f"<div style='max-height:420px;overflow:auto;font-size:12px'>{body}</div>"
 
+    def _claims_html(self) -> str:
+        tab = self.display_table()
+        body = tab.to_html(index=False, escape=True)
+        # colour the 'backed by' cells so untraceable claims stand out when projected
+        for label, trace in zip(tab.iloc[:, 5], self.result["traceability"].astype(str)):
+            cell = f"<td>{html.escape(label)}</td>"
+            body = body.replace(cell, f"<td style='color:{_TRACE_COLOURS[trace]};font-weight:bold'>{html.escape(label)}</td>", 1)
+        return body
+
     def widget(self) -> widgets.Widget:
-        """The assembled controls, status line and output."""
-        t = i18n.t
-        head = widgets.HBox([
-            widgets.VBox([widgets.HTML(f"<b>{t('Source types', '来源类型')}</b>"), self.source_types]),
-            widgets.VBox([widgets.HTML(f"<b>{t('Show', '显示')}</b>"), self.traceable, self.hide_promotional]),
-            widgets.VBox([widgets.HTML(f"<b>{t('Sort by', '排序')}</b>"), self.sort_by]),
-        ])
-        return widgets.VBox([head, self.view, self.status, self.table])
+        """The assembled controls, status line and output (built once; relabelled on a language switch)."""
+        if self._box is None:
+            head = widgets.HBox([
+                widgets.VBox([self.headings["source_types"], self.source_types, self.hint],
+                             layout=widgets.Layout(width="240px")),
+                widgets.VBox([self.headings["show"], self.traceable, self.hide_promotional]),
+                widgets.VBox([self.headings["sort_by"], self.sort_by]),
+            ], layout=widgets.Layout(flex_flow="row wrap"))
+            self._box = widgets.VBox([head, self.view, self.problem_html, self.status, self.table])
+        return self._box
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -193,3 +231,8 @@ class SourceQualityLens:
 def source_quality_lens(**kwargs) -> SourceQualityLens:
     """Build the source-quality lens (see :class:`SourceQualityLens` for the options)."""
     return SourceQualityLens(**kwargs)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

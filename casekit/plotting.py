@@ -93,10 +93,22 @@ def cjk_font_available() -> bool:
 
 def save(fig, path: str | Path, dpi: int = 200) -> Path:
     """Save a matplotlib figure as ``.svg``, ``.png`` or ``.pdf`` for slides."""
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("svg", "png", "pdf"):
-        raise CasekitError(f"Cannot save a figure as '.{fmt}'. Use a path ending in .svg, .png or .pdf.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    from ._guard import output_path, prepare_dir, short, write_error
+
+    if not hasattr(fig, "savefig"):
+        raise CasekitError(f"save() writes a matplotlib figure, not {type(fig).__name__}. Pass the figure "
+                           "(or the object) a casekit plot function returned.")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
+        raise CasekitError(f"dpi must be a number from 10 to 1200 (200 suits slides), not {short(dpi, 30)}.")
+    path = output_path(path, "figure", ("svg", "png", "pdf"))
+    prepare_dir(path)
+    try:
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    except OSError as exc:
+        raise write_error(path, exc) from None
     return path
+
+
+from ._guard import protect  # noqa: E402
+
+protect(globals(), __all__)

@@ -12,6 +12,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ._guard import short
 from .errors import CasekitError
 
 __all__ = ["ROW_SCHEMAS", "validate_dataset", "check_cross_references", "validate_all"]
@@ -156,7 +157,7 @@ def validate_dataset(name: str, df: pd.DataFrame | None = None) -> list[str]:
             except ValidationError as exc:
                 for err in exc.errors():
                     col = ".".join(str(p) for p in err["loc"])
-                    problems.append(f"{name} row {i}: column {col!r} value {err.get('input')!r}: {err['msg']}")
+                    problems.append(f"{name} row {i}: column {col!r} value {short(err.get('input'), 60)}: {err['msg']}")
     return problems
 
 
@@ -199,3 +200,8 @@ def validate_all() -> None:
     problems = [p for n in dataset_names() for p in validate_dataset(n)] + check_cross_references()
     if problems:
         raise CasekitError("The bundled data has problems:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

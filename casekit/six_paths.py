@@ -41,6 +41,7 @@ import pandas as pd
 
 from . import i18n
 from .datasets import load_dataset
+from ._guard import short
 from .errors import CasekitError
 
 __all__ = [
@@ -107,9 +108,9 @@ def factors() -> pd.DataFrame:
 
 def _check_path(path: Any) -> str:
     if not isinstance(path, str) or path not in PATHS:
-        close = difflib.get_close_matches(str(path), PATHS, n=1)
+        close = difflib.get_close_matches(path, PATHS, n=1) if isinstance(path, str) and len(path) < 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CasekitError(f"There is no path {path!r}.{hint} The six paths are: {', '.join(PATHS)}.")
+        raise CasekitError(f"There is no path {short(path)}.{hint} Use one of the six paths: {', '.join(PATHS)}.")
     return path
 
 
@@ -191,9 +192,9 @@ def preset(name: str) -> dict[str, int | bool]:
     """The profile of a preset, as a new dict you may change. Values are the kit's judgement."""
     rec = _presets().get(name) if isinstance(name, str) else None
     if rec is None:
-        close = difflib.get_close_matches(str(name), preset_names(), n=1)
+        close = difflib.get_close_matches(name, preset_names(), n=1) if isinstance(name, str) and len(name) < 100 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CasekitError(f"There is no preset {name!r}.{hint} Presets: {', '.join(preset_names())}.")
+        raise CasekitError(f"There is no preset {short(name)}.{hint} Presets: {', '.join(preset_names())}; choose one of them.")
     table = _factor_table()
     return {k: (bool(rec[k]) if table[k].kind == "bool" else int(rec[k])) for k in table}
 
@@ -232,13 +233,16 @@ def check_profile(profile: Mapping[str, Any], *, fill_defaults: bool = False) ->
     unknown = [k for k in profile if k not in table]
     if unknown:
         parts = []
-        for k in unknown:
-            close = difflib.get_close_matches(str(k), list(table), n=1)
-            parts.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise CasekitError(f"Unknown profile field(s): {', '.join(parts)}. The fields are: {', '.join(table)}.")
+        for k in unknown[:3]:
+            key = k if isinstance(k, str) and len(k) <= 100 else None   # no fuzzy match on a 5 MB key
+            close = difflib.get_close_matches(key, list(table), n=1) if key else []
+            parts.append(short(k, 60) + (f" (did you mean {close[0]!r}?)" if close else ""))
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise CasekitError(f"Unknown profile field(s): {', '.join(parts)}{more}. Use the fields: {', '.join(table)}.")
     clean: dict[str, int | bool] = {}
     for name, f in table.items():
-        label = f.label_en
+        label, lzh = f.label_en, f.label_zh
+        rng_en, rng_zh = f"takes whole numbers from {f.lo} to {f.hi}", f"取 {f.lo} 到 {f.hi} 之间的整数"
         if name not in profile:
             continue
         v = profile[name]
@@ -246,16 +250,22 @@ def check_profile(profile: Mapping[str, Any], *, fill_defaults: bool = False) ->
             if isinstance(v, (bool,)) or (isinstance(v, numbers.Integral) and int(v) in (0, 1)):
                 clean[name] = bool(v)
                 continue
-            raise CasekitError(f"{name} = {v!r} is not allowed: {label} is yes/no; give True or False.")
+            raise CasekitError(i18n.t(f"{name} = {short(v)} is not allowed: {label} is yes/no; give True or False.",
+                                      f"{name} = {short(v)} 不可用：{lzh}是“是/否”项，请填 True 或 False。"))
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise CasekitError(
-                f"{name} = {v!r} is not a number: {label} takes whole numbers from {f.lo} to {f.hi}."
-            )
-        if isinstance(v, float) and math.isnan(v):
-            raise CasekitError(f"{name} is missing (NaN): {label} takes whole numbers from {f.lo} to {f.hi}.")
+            raise CasekitError(i18n.t(f"{name} = {short(v)} is not a number: {label} {rng_en}.",
+                                      f"{name} = {short(v)} 不是数字：{lzh}{rng_zh}。"))
+        if math.isnan(float(v)):
+            raise CasekitError(i18n.t(f"{name} is missing (NaN): {label} {rng_en}.",
+                                      f"{name} 缺失（NaN）：{lzh}{rng_zh}。"))
         if not f.lo <= v <= f.hi:
-            raise CasekitError(f"{name} = {v!r} is out of range: {label} takes whole numbers from {f.lo} to {f.hi}.")
-        clean[name] = v
+            raise CasekitError(i18n.t(f"{name} = {short(v)} is out of range: {label} {rng_en}.",
+                                      f"{name} = {short(v)} 超出范围：{lzh}{rng_zh}。"))
+        if float(v) != int(v):
+            raise CasekitError(i18n.t(f"{name} = {short(v)} is not a whole number: {label} {rng_en}, e.g. {int(v)} "
+                                      f"or {int(v) + 1}.",
+                                      f"{name} = {short(v)} 不是整数：{lzh}{rng_zh}，例如 {int(v)} 或 {int(v) + 1}。"))
+        clean[name] = int(v)
     missing = [k for k in table if k not in clean]
     if missing:
         if not fill_defaults:
@@ -477,7 +487,7 @@ def adoption_matrix(kind: str = "years") -> pd.DataFrame:
     core groups and all six paths appear, so the gaps show.
     """
     if kind not in ("years", "count"):
-        raise CasekitError(f"adoption_matrix(kind={kind!r}): use kind='years' or kind='count'.")
+        raise CasekitError(f"adoption_matrix(kind={short(kind, 40)}): use kind='years' or kind='count'.")
     ev = events()
     firms = ["haier", "hisense", "aucma"]
     out = pd.DataFrame("" if kind == "years" else 0, index=pd.Index(firms, name="firm"), columns=list(PATHS))
@@ -500,3 +510,8 @@ def little_giant_firms() -> list[dict[str, str]]:
     except CasekitError:
         return []
     return [{"firm": str(r.firm), "name_en": r.name_en, "name_zh": r.name_zh} for r in df.itertuples()]
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

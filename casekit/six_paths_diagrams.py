@@ -41,6 +41,10 @@ def path_taxonomy(highlight: str | None = None) -> graphviz.Digraph:
     """The six paths grouped by where the technology comes from (004 §3), with the basis of each;
     green: used in Qingdao (§4); grey dashed: no Qingdao example, and one of the three paths §5 says
     China's large-firm clusters in general lack. ``highlight`` outlines one path."""
+    if highlight is not None:
+        from .six_paths import _check_path
+
+        _check_path(highlight)        # a wrong name used to be ignored without a word
     L = _lang()
     g = digraph("path_taxonomy", rankdir="LR")
     g.node("root", i18n.t("Independent innovation of core technology\n(six paths, 004 §3)",
@@ -169,3 +173,8 @@ def adoption_chart(ax=None):
                         "青岛集群：各路径的采用及年份（004 第4节）\n灰色：第5节所说我国集群普遍缺乏的路径"))
     fig.tight_layout()
     return fig
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

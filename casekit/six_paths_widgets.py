@@ -22,12 +22,19 @@ import time
 import ipywidgets as W
 
 from . import i18n
+from ._guard import arm, guarded, short
+from .errors import CasekitError
 from .six_paths import (FOR_THRESHOLD, Advice, advise, default_profile, factors, preset, preset_info,
                         preset_names)
 
 __all__ = ["PathFitAdvisor", "path_fit_advisor"]
 
 _CUSTOM = "__custom__"
+# Fits JupyterLab's output area at 1280x800 with the file browser open (about 848 px wide):
+# the controls in one compact column, the ranking beside them in a box that scrolls on its own,
+# so the ranking never scrolls away from the lower sliders.
+# Measured in Chromium at 1280x800 with the file browser open: about 680 px tall (it was 1,400).
+_LABEL_W, _CONTROL_W, _RANKING_W, _RANKING_H = 210, 160, 430, 500
 
 
 class PathFitAdvisor:
@@ -39,38 +46,53 @@ class PathFitAdvisor:
     """
 
     def __init__(self, preset: str | None = None):
+        if preset is not None and (not isinstance(preset, str) or preset not in preset_names()):
+            raise CasekitError(i18n.t(
+                f"There is no preset {short(preset)}. Presets: {', '.join(preset_names())}; choose one of them "
+                "(or None for your own profile).",
+                f"没有预设 {short(preset)}。可用预设：{', '.join(preset_names())}（或 None 表示自定义画像）。"))
+        self._start = preset     # Reset returns here: the preset the cell opened with
+        self._base = preset      # the preset the current profile started from (shown while edited)
+        self.last_problem: str | None = None
         self._factors = factors()
         self._hold = False
         self.updates = 0
         self.last_update_ms = 0.0
         self.controls: dict[str, W.ValueWidget] = {}
         start = default_profile()
+        Toggle, Slider = guarded(W.ToggleButtons), guarded(W.IntSlider)
         for f in self._factors.itertuples():
             if f.kind == "bool":
-                c = W.ToggleButtons(options=[("–", False), ("✓", True)], value=bool(start[f.factor]),
-                                    style={"button_width": "48px"})
+                c = Toggle(options=[("–", False), ("✓", True)], value=bool(start[f.factor]),
+                           style={"button_width": "48px"}, layout=W.Layout(width=f"{_CONTROL_W}px"))
             else:
-                c = W.IntSlider(value=int(start[f.factor]), min=int(f.min), max=int(f.max), step=1,
-                                continuous_update=True, style={"description_width": "initial"},
-                                layout=W.Layout(width="420px"))
+                c = Slider(value=int(start[f.factor]), min=int(f.min), max=int(f.max), step=1,
+                           continuous_update=True, layout=W.Layout(width=f"{_CONTROL_W}px"))
+            arm(c, self._report, label=f.factor)
             c.observe(self._on_change, names="value")
             self.controls[f.factor] = c
         self._labels = {k: W.HTML() for k in self.controls}
-        self.preset_picker = W.Dropdown(layout=W.Layout(width="340px"))
+        self.preset_picker = arm(guarded(W.Dropdown)(layout=W.Layout(width="340px")), self._report)
         self.preset_picker.observe(self._on_preset, names="value")
         self.reset_button = W.Button(icon="undo")
         self.reset_button.on_click(lambda _: self.reset())
         self.header = W.HTML()
         self.preset_note = W.HTML()
         self.result_html = W.HTML()
-        rows = [W.HBox([self._labels[k], self.controls[k]]) for k in self.controls]
+        self.problem_html = W.HTML()
+        rows = [W.HBox([self._labels[k], self.controls[k]], layout=W.Layout(align_items="center"))
+                for k in self.controls]
         for lab in self._labels.values():
-            lab.layout = W.Layout(width="300px")
+            lab.layout = W.Layout(width=f"{_LABEL_W}px")
+        self.controls_box = W.VBox(rows, layout=W.Layout(width=f"{_LABEL_W + _CONTROL_W + 10}px"))
+        self.ranking_box = W.Box([self.result_html], layout=W.Layout(
+            width=f"{_RANKING_W}px", max_height=f"{_RANKING_H}px", overflow="auto"))
         self.box = W.VBox([
             self.header,
             W.HBox([self.preset_picker, self.reset_button]),
             self.preset_note,
-            W.HBox([W.VBox(rows), self.result_html]),
+            self.problem_html,
+            W.HBox([self.controls_box, self.ranking_box]),
         ])
         self._relabel()
         i18n.on_language_change(self._on_language)
@@ -89,6 +111,7 @@ class PathFitAdvisor:
     def apply_preset(self, name: str) -> None:
         """Set every control from a preset profile (one recomputation, not fifteen)."""
         values = preset(name)
+        self._base = name
         self._set_all(values)
         self._hold = True
         try:
@@ -98,7 +121,11 @@ class PathFitAdvisor:
         self._update()
 
     def reset(self) -> None:
-        """Back to the kit's default profile."""
+        """Back to where the advisor opened: its starting preset, or the kit's default profile."""
+        if self._start is not None:
+            self.apply_preset(self._start)
+            return
+        self._base = None
         self._set_all(default_profile())
         self._hold = True
         try:
@@ -119,18 +146,33 @@ class PathFitAdvisor:
     def _on_change(self, change) -> None:
         if self._hold:
             return
+        name = self.preset_picker.value
+        if name not in (None, _CUSTOM) and self.profile != preset(name):
+            self._hold = True           # edited: no longer the preset, say so in the picker
+            try:
+                self.preset_picker.value = _CUSTOM
+            finally:
+                self._hold = False
         self._update()
+
+    def _report(self, message: str) -> None:
+        """One line above the controls for a value a control could not take (it keeps a valid one)."""
+        self.last_problem = message
+        self.problem_html.value = f"<div style='color:#c0392b'>⚠ {html.escape(message)}</div>"
 
     def _on_preset(self, change) -> None:
         if self._hold:
             return
         if change["new"] == _CUSTOM or change["new"] is None:
             self._update()
+            return
         else:
             self.apply_preset(change["new"])
 
     def _update(self) -> None:
         t0 = time.perf_counter()
+        self.last_problem = None
+        self.problem_html.value = ""
         self.advice: Advice = advise(self.profile)
         self.result_html.value = self._render(self.advice)
         self.preset_note.value = self._preset_note()
@@ -144,7 +186,10 @@ class PathFitAdvisor:
         L = i18n.get_language()
         for f in self._factors.itertuples():
             self._labels[f.factor].value = (
-                f"<span title='{html.escape(getattr(f, 'help_' + L))}'>{html.escape(getattr(f, 'label_' + L))}</span>")
+                # a block with its own line height: JupyterLab gives HTML widgets 28-px lines, which made
+                # three-line labels 84 px tall and the advisor about 1,200 px
+                f"<div style='font-size:12px;line-height:14px' "
+                f"title='{html.escape(getattr(f, 'help_' + L))}'>{html.escape(getattr(f, 'label_' + L))}</div>")
             self.controls[f.factor].tooltip = getattr(f, "help_" + L)
         current = self.preset_picker.value
         options = [(i18n.t("(your own profile)", "（自定义画像）"), _CUSTOM)]
@@ -168,9 +213,14 @@ class PathFitAdvisor:
             self.result_html.value = self._render(self.advice)
             self.preset_note.value = self._preset_note()
 
-    def _preset_note(self) -> str:
+    def _shown_preset(self) -> str | None:
+        """The preset the profile comes from: the picker's, or the one it was edited from."""
         name = self.preset_picker.value
-        if name in (None, _CUSTOM):
+        return self._base if name in (None, _CUSTOM) else name
+
+    def _preset_note(self) -> str:
+        name = self._shown_preset()
+        if name is None:
             return ""
         info = preset_info(name)
         L = i18n.get_language()
@@ -179,18 +229,16 @@ class PathFitAdvisor:
         names = [_path_names()[p][0 if L == "en" else 1] for p in taken]
         taken_txt = ", ".join(names) if names else i18n.t("none reported in the source", "原文没有报告")
         changed = self.profile != preset(name)
-        edited = i18n.t(" (edited)", "（已修改）") if changed else ""
-        return ("<small><b>{}</b>{} · {}<br>{}: {}<br>{} <i>[{}]</i></small>").format(
+        edited = i18n.t(" (edited: now your own profile)", "（已修改，现为自定义画像）") if changed else ""
+        return ("<div style='font-size:12px;line-height:16px'><b>{}</b>{} · {}<br>{}: {}<br>{} <i>[{}]</i></div>").format(
             html.escape(info["name_" + L]), edited, html.escape(info["period_" + L]),
             html.escape(i18n.t("Path(s) the source reports", "原文报告的路径")), html.escape(taken_txt),
             html.escape(info["rationale_" + L]), html.escape(info["cite"]))
 
     def _render(self, advice: Advice) -> str:
-        taken = set()
-        name = self.preset_picker.value
-        if name not in (None, _CUSTOM):
-            taken = set(preset_info(name)["paths_taken"])
-        out = ["<div style='min-width:380px;max-width:560px;font-size:13px'>"]
+        name = self._shown_preset()
+        taken = set(preset_info(name)["paths_taken"]) if name is not None else set()
+        out = ["<div style='font-size:12px;line-height:1.3'>"]
         for f in advice.ranking:
             color = "#bbbbbb" if f.capped else ("#2b8a3e" if f.fit >= 100 * FOR_THRESHOLD else "#4a78c0")
             star = " ★" if f.path in taken else ""
@@ -221,8 +269,9 @@ class PathFitAdvisor:
 
 def path_fit_advisor(preset: str | None = None) -> PathFitAdvisor:
     """Make the path-fit advisor, optionally starting from a preset (see ``six_paths.preset_names()``)."""
-    from .errors import CasekitError
-
-    if preset is not None and preset not in preset_names():
-        raise CasekitError(f"There is no preset {preset!r}. Presets: {', '.join(preset_names())}.")
     return PathFitAdvisor(preset=preset)
+
+
+from ._guard import protect as _protect  # noqa: E402
+
+_protect(globals(), __all__)

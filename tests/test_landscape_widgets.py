@@ -49,8 +49,12 @@ def test_sort(lens):
     lens.sort_by.value = "traceability"
     ranks = [L.TRACEABILITY.index(str(t)) for t in lens.result["traceability"]]
     assert ranks == sorted(ranks)
-    lens.sort_by.value = "value"
-    assert lens.result["value"].is_monotonic_increasing
+    lens.sort_by.value = "value"          # within each unit (issue 16: units were mixed)
+    for _unit, part in lens.result.groupby("unit", sort=False):
+        assert part["value"].is_monotonic_increasing
+    units = lens.result["unit"].tolist()
+    assert units == sorted(units)
+    assert "within each unit" in lens.table.value
 
 
 def test_side_by_side_view(lens):
@@ -95,5 +99,7 @@ def test_bad_options():
 
 
 def test_widget_assembles():
-    w = SourceQualityLens(view="side_by_side").widget()
-    assert len(w.children) == 4
+    lens = SourceQualityLens(view="side_by_side")
+    w = lens.widget()
+    assert len(w.children) == 5 and lens.problem_html in w.children
+    assert lens.widget() is w          # built once

@@ -156,8 +156,9 @@ def _profiles():
         if f.kind == "bool":
             fields[f.factor] = st.booleans()
         else:
+            # whole numbers (as int or as an integral float); a fraction such as 2.5 is refused (issue 16)
             fields[f.factor] = st.one_of(st.integers(int(f.min), int(f.max)),
-                                         st.floats(float(f.min), float(f.max), allow_nan=False))
+                                         st.integers(int(f.min), int(f.max)).map(float))
     return st.fixed_dictionaries(fields)
 
 

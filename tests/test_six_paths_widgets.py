@@ -52,12 +52,19 @@ def test_presets_set_every_control_with_one_update(name):
     assert ("★" in a.result_html.value) == bool(taken)
 
 
-def test_reset_returns_to_defaults():
+def test_reset_returns_to_where_the_advisor_opened():
+    # issue 16: Reset goes back to the preset the cell opened with (not to every slider at 5)
     a = PathFitAdvisor(preset="little_giant")
+    a.controls["capital"].value = 9
     a.reset_button.click()
-    assert a.profile == sp.default_profile()
-    assert a.preset_picker.value == "__custom__"
-    assert a.preset_note.value == ""
+    assert a.profile == sp.preset("little_giant")
+    assert a.preset_picker.value == "little_giant"
+    b = PathFitAdvisor()
+    b.controls["capital"].value = 9
+    b.reset_button.click()
+    assert b.profile == sp.default_profile()
+    assert b.preset_picker.value == "__custom__"
+    assert b.preset_note.value == ""
 
 
 def test_language_switch_relabels():

@@ -1,0 +1,573 @@
+"""Issue 16, "Errors that teach": a corpus of malformed inputs to the public API.
+
+Each case is (id, call, expected): ERR means the call must raise casekit.CasekitError, OK that it
+must return a valid result, ANY that either is fine. For every case: no exception other than
+CasekitError, a message of at most 500 characters that says what to do, an answer within a few
+seconds (no hang), and no inf/NaN in a returned number or in what a returned object shows.
+"""
+from __future__ import annotations
+
+import atexit
+import math
+import re
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pandas as pd
+import pytest
+
+import casekit
+from casekit import CasekitError
+from casekit import collaboration as co
+from casekit import collaboration_diagrams as cd
+from casekit import cost_curves as cc
+from casekit import cost_curves_plots as cp
+from casekit import diagrams, i18n, landscape, landscape_diagrams, plotting, schemas
+from casekit import six_paths as sp
+from casekit import six_paths_diagrams as spd
+
+ERR, OK, ANY = "error", "result", "either"
+TMP = Path(tempfile.mkdtemp(prefix="casekit-malformed-"))
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
+(TMP / "binary.yaml").write_bytes(bytes(range(256)) * 4)
+(TMP / "a_folder").mkdir()
+(TMP / "a_file").write_text("x")
+(TMP / "latin1.yaml").write_bytes("firm: caf\xe9\n".encode("latin-1"))
+
+BIG = "x" * 5_000_000                     # a 5 MB name or key
+ALIAS_BOMB = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+    f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n" for i in range(8))
+KEDA_YAML = (co.CASES_DIR / "keda.yaml").read_text(encoding="utf-8")
+
+
+def _keda():
+    return co.actual_case("keda")
+
+
+def _case_with(**changes):
+    import yaml
+
+    raw = yaml.safe_load(KEDA_YAML)
+    raw.update(changes)
+    return raw
+
+
+def _fig():
+    from matplotlib.figure import Figure
+
+    return Figure()
+
+
+def _graph():
+    return diagrams.digraph("t")
+
+
+def _explorer():
+    from casekit.cost_curves_widgets import CostCurveExplorer
+
+    return CostCurveExplorer()
+
+
+def _widget_value(make, control, value):
+    """Set a widget control from Python; the widget must answer with one readout line, not raise."""
+    w = make()
+    ctl = w.controls[control] if hasattr(w, "controls") and control in w.controls else getattr(w, control)
+    before = ctl.value
+    ctl.value = value
+    assert w.last_problem, "the widget said nothing about a bad value"
+    assert ctl.value == before or ctl.value != value
+    return w.last_problem
+
+
+def _lens():
+    from casekit.landscape_widgets import SourceQualityLens
+
+    return SourceQualityLens()
+
+
+def _advisor():
+    from casekit.six_paths_widgets import PathFitAdvisor
+
+    return PathFitAdvisor()
+
+
+def _stages():
+    from casekit.collaboration_widgets import StageExplorer
+
+    return StageExplorer("keda", draw=False)
+
+
+CASES = [
+    # ---------------------------------------------------------------- datasets and top level
+    ("codebook(DataFrame without name)", lambda: casekit.codebook(pd.DataFrame({"a": [1]})), ERR),
+    ("codebook(DataFrame from load_dataset)", lambda: casekit.codebook(casekit.load_dataset("stages")), OK),
+    ("codebook(list)", lambda: casekit.codebook(["stages"]), ERR),
+    ("codebook(None)", lambda: casekit.codebook(None), ERR),
+    ("codebook(7)", lambda: casekit.codebook(7), ERR),
+    ("codebook(5 MB name)", lambda: casekit.codebook(BIG), ERR),
+    ("codebook(dict)", lambda: casekit.codebook({"a": 1}), ERR),
+    ("load_dataset(None)", lambda: casekit.load_dataset(None), ERR),
+    ("load_dataset(list)", lambda: casekit.load_dataset(["stages"]), ERR),
+    ("load_dataset(path traversal)", lambda: casekit.load_dataset("../../etc/passwd"), ERR),
+    ("load_dataset(NUL)", lambda: casekit.load_dataset("\x00"), ERR),
+    ("load_dataset(RTL override)", lambda: casekit.load_dataset("stages\u202e"), ERR),
+    ("load_dataset(bytes)", lambda: casekit.load_dataset(b"stages"), ERR),
+    ("load_dataset(5 MB)", lambda: casekit.load_dataset(BIG), ERR),
+    ("metadata(3.5)", lambda: casekit.metadata(3.5), ERR),
+    ("metadata('')", lambda: casekit.metadata(""), ERR),
+    ("metadata(DataFrame)", lambda: casekit.metadata(pd.DataFrame()), ERR),
+    ("table(None)", lambda: casekit.table(None), ERR),
+    ("table(7)", lambda: casekit.table(7), ERR),
+    ("table(list)", lambda: casekit.table([1, 2, 3]), ERR),
+    ("table(int column names)", lambda: casekit.table(pd.DataFrame({0: [1], 1: ["a"]})), OK),
+    ("table(mixed column names)", lambda: casekit.table(pd.DataFrame({0: [1], "name_en": ["a"], "name_zh": ["甲"]})), OK),
+    ("table(columns='firm')", lambda: casekit.table("stages", columns="firm"), OK),
+    ("table(columns=['nope'])", lambda: casekit.table("stages", columns=["nope"]), ERR),
+    ("table(columns=5)", lambda: casekit.table("stages", columns=5), ERR),
+    ("table(columns=[1, 2])", lambda: casekit.table("stages", columns=[1, 2]), ERR),
+    ("table(columns=[[1]])", lambda: casekit.table("stages", columns=[["firm"]]), ERR),
+    ("table(empty DataFrame)", lambda: casekit.table(pd.DataFrame()), OK),
+    ("table(5 MB dataset name)", lambda: casekit.table(BIG), ERR),
+    ("table(DataFrame with odd attrs)", lambda: casekit.table(pd.DataFrame({"a": [1]}).set_flags()), OK),
+    ("save(fig, /proc)", lambda: casekit.save(_fig(), "/proc/casekit/x.png"), ERR),
+    ("save(fig, int path)", lambda: casekit.save(_fig(), 5), ERR),
+    ("save(fig, under a file)", lambda: casekit.save(_fig(), TMP / "a_file" / "x.svg"), ERR),
+    ("save(fig, .doc)", lambda: casekit.save(_fig(), TMP / "x.doc"), ERR),
+    ("save(fig, None)", lambda: casekit.save(_fig(), None), ERR),
+    ("save(fig, '')", lambda: casekit.save(_fig(), ""), ERR),
+    ("save(fig, NUL path)", lambda: casekit.save(_fig(), "x\x00.png"), ERR),
+    ("save(fig, a folder path)", lambda: casekit.save(_fig(), TMP / "a_folder"), ERR),
+    ("save(graph, /proc)", lambda: casekit.save(_graph(), "/proc/casekit/x.svg"), ERR),
+    ("save(graph, int path)", lambda: casekit.save(_graph(), 7), ERR),
+    ("save(graph, .txt)", lambda: casekit.save(_graph(), TMP / "x.txt"), ERR),
+    ("save(graph, under a file)", lambda: casekit.save(_graph(), TMP / "a_file" / "x.dot"), ERR),
+    ("save(None, path)", lambda: casekit.save(None, TMP / "x.svg"), ERR),
+    ("save('text', path)", lambda: casekit.save("digraph {}", TMP / "x.svg"), ERR),
+    ("diagrams.save(None)", lambda: diagrams.save(None, TMP / "x.svg"), ERR),
+    ("plotting.save(None)", lambda: plotting.save(None, TMP / "x.png"), ERR),
+    ("plotting.save(dpi=-1)", lambda: plotting.save(_fig(), TMP / "x.png", dpi=-1), ERR),
+    ("plotting.save(dpi=1e9)", lambda: plotting.save(_fig(), TMP / "x.png", dpi=10 ** 9), ERR),
+    ("plotting.save(dpi='high')", lambda: plotting.save(_fig(), TMP / "x.png", dpi="high"), ERR),
+    ("set_language(None)", lambda: casekit.set_language(None), ERR),
+    ("set_language('fr')", lambda: casekit.set_language("fr"), ERR),
+    ("set_language(5)", lambda: casekit.set_language(5), ERR),
+    ("set_language(5 MB)", lambda: casekit.set_language(BIG), ERR),
+    ("i18n.label(5, 'name')", lambda: i18n.label(5, "name"), ERR),
+    ("diagrams.show(None)", lambda: diagrams.show(None), ERR),
+    ("diagrams.show(str)", lambda: diagrams.show("digraph {}"), ERR),
+    ("schemas.validate_dataset(None)", lambda: schemas.validate_dataset(None), ERR),
+    ("schemas.validate_dataset('nope')", lambda: schemas.validate_dataset("nope"), ERR),
+    ("schemas.validate_dataset(df=5)", lambda: schemas.validate_dataset("stages", 5), ANY),
+    # ---------------------------------------------------------------- case files (unit 1)
+    ("load_case(binary file)", lambda: co.load_case(TMP / "binary.yaml"), ERR),
+    ("load_case(latin-1 file)", lambda: co.load_case(TMP / "latin1.yaml"), ERR),
+    ("load_case(directory)", lambda: co.load_case(TMP / "a_folder"), ERR),
+    ("load_case(directory as str)", lambda: co.load_case(str(TMP / "a_folder")), ERR),
+    ("load_case(bytes)", lambda: co.load_case(KEDA_YAML.encode("utf-8")), OK),
+    ("load_case(binary bytes)", lambda: co.load_case(bytes(range(256))), ERR),
+    ("load_case(5,000-deep brackets)", lambda: co.load_case("a: " + "[" * 5000 + "]" * 5000 + "\n"), ERR),
+    ("load_case(5,000-deep braces)", lambda: co.load_case("a: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n"), ERR),
+    ("load_case(alias bomb)", lambda: co.load_case(ALIAS_BOMB), ERR),
+    ("load_case(one alias)", lambda: co.load_case(KEDA_YAML + "\nx: &a 1\ny: *a\n"), ERR),
+    ("load_case(5 MB unknown key)", lambda: co.load_case({**_case_with(), BIG: 1}), ERR),
+    ("load_case(5 MB key in text)", lambda: co.load_case(KEDA_YAML + f"\n{'k' * 900_000}: 1\n"), ERR),
+    ("load_case(10 MB text)", lambda: co.load_case("a: " + "b" * 10_000_000 + "\n"), ERR),
+    ("load_case(name of NUL)", lambda: co.load_case(_case_with(name_en="\x00\x00")), ERR),
+    ("load_case(name of RTL override)", lambda: co.load_case(_case_with(name_zh="\u202e")), ERR),
+    ("load_case(name of BOM)", lambda: co.load_case(_case_with(name_en="\ufeff")), ERR),
+    ("load_case(name with zero-width space)", lambda: co.load_case(_case_with(name_en="Ke\u200bda")), ERR),
+    ("load_case(blank name)", lambda: co.load_case(_case_with(name_en="   ")), ERR),
+    ("load_case(5 MB name)", lambda: co.load_case(_case_with(name_en=BIG)), ERR),
+    ("load_case(stage name of NUL)", lambda: co.load_case(_case_with(stages=[
+        {**_case_with()["stages"][0], "name_en": "\x00"}])), ERR),
+    ("load_case(5)", lambda: co.load_case(5), ERR),
+    ("load_case(list)", lambda: co.load_case([1, 2]), ERR),
+    ("load_case('')", lambda: co.load_case(""), ERR),
+    ("load_case('firm: x')", lambda: co.load_case("firm: x"), ERR),
+    ("load_case(YAML list)", lambda: co.load_case("- a\n- b\n"), ERR),
+    ("load_case(bad YAML)", lambda: co.load_case("a: [\nb: }\n"), ERR),
+    ("load_case(tab indent)", lambda: co.load_case("a:\n\tb: 1\n"), ERR),
+    ("load_case(missing file)", lambda: co.load_case("no_such_case.yaml"), ERR),
+    ("load_case(NUL path)", lambda: co.load_case("x\x00.yaml"), ERR),
+    ("load_case(dict firm None)", lambda: co.load_case({"firm": None}), ERR),
+    ("load_case(stages [5])", lambda: co.load_case(_case_with(stages=[5])), ERR),
+    ("load_case(stages 'x')", lambda: co.load_case(_case_with(stages="x")), ERR),
+    ("load_case(start_year 'abc')", lambda: co.load_case(_case_with(stages=[
+        {**_case_with()["stages"][0], "start_year": "abc"}])), ERR),
+    ("load_case(year 10**30)", lambda: co.load_case(_case_with(stages=[
+        {**_case_with()["stages"][0], "start_year": 10 ** 30}])), ERR),
+    ("load_case(deep dict)", lambda: co.load_case(_case_with(cite=_nest(3000))), ERR),
+    ("load_case(self-referencing dict)", lambda: co.load_case(_selfref()), ERR),
+    ("load_case(1,000 stages)", lambda: co.load_case(_case_with(stages=[_case_with()["stages"][0]] * 1001)), ERR),
+    ("load_case(the real file)", lambda: co.load_case(co.CASES_DIR / "keda.yaml"), OK),
+    ("actual_case(None)", lambda: co.actual_case(None), ERR),
+    ("actual_case(list)", lambda: co.actual_case(["keda"]), ERR),
+    ("actual_case(5 MB)", lambda: co.actual_case(BIG), ERR),
+    ("evaluate(None)", lambda: co.evaluate(None), OK),
+    ("evaluate('keda')", lambda: co.evaluate("keda"), OK),
+    ("evaluate(5)", lambda: co.evaluate(5), OK),
+    ("evaluate(alt, actual=42)", lambda: co.evaluate(_keda().skip(2), actual=42), ERR),
+    ("evaluate(alt, actual='nope')", lambda: co.evaluate(_keda().skip(2), actual="nope"), ERR),
+    ("evaluate(no stages)", lambda: co.evaluate(_keda().skip(1).skip(1).skip(1)), OK),
+    ("with_stages([1, 2])", lambda: _keda().with_stages([1, 2]), ERR),
+    ("with_stages(5)", lambda: _keda().with_stages(5), ERR),
+    ("with_stages('ab')", lambda: _keda().with_stages("ab"), ERR),
+    ("reorder(3)", lambda: _keda().reorder(3), ERR),
+    ("reorder([1, 1, 2])", lambda: _keda().reorder([1, 1, 2]), ERR),
+    ("reorder(['a', 'b', 'c'])", lambda: _keda().reorder(["a", "b", "c"]), ERR),
+    ("reorder(endless)", lambda: _keda().reorder(iter(int, 1)), ERR),
+    ("borrow(1, 5, 1)", lambda: _keda().borrow(1, 5, 1), ERR),
+    ("borrow(1, 'nope', 1)", lambda: _keda().borrow(1, "nope", 1), ERR),
+    ("borrow(9, 'zhongtu', 1)", lambda: _keda().borrow(9, "zhongtu", 1), ERR),
+    ("borrow(1, 'zhongtu', 9)", lambda: _keda().borrow(1, "zhongtu", 9), ERR),
+    ("skip(0)", lambda: _keda().skip(0), ERR),
+    ("skip('1')", lambda: _keda().skip("1"), ERR),
+    ("repeat(True)", lambda: _keda().repeat(True), ERR),
+    ("change(1, rd_activity=5)", lambda: _keda().change(1, rd_activity=5), ERR),
+    ("change(1, rd_activity=[1])", lambda: _keda().change(1, rd_activity=[1]), ERR),
+    ("change(1, depth=7)", lambda: _keda().change(1, depth=7), ERR),
+    ("change(1, lead=None, depth='x')", lambda: _keda().change(1, depth="x"), ERR),
+    ("move_boundary(1, '2005')", lambda: _keda().move_boundary(1, "2005"), ERR),
+    ("move_boundary(1, 10**9)", lambda: _keda().move_boundary(1, 10 ** 9), ERR),
+    ("with_mode(None)", lambda: _keda().with_mode(None), ERR),
+    ("with_business_model(['x'])", lambda: _keda().with_business_model(["x"]), ERR),
+    ("with_resources({})", lambda: _keda().with_resources({}), ERR),
+    ("validate(5)", lambda: co.validate(5), OK),
+    ("process_model(5)", lambda: cd.process_model(5), ERR),
+    ("process_model('nope')", lambda: cd.process_model("nope"), ERR),
+    ("compare(None)", lambda: cd.compare(None), ERR),
+    ("compare(evaluate(None))", lambda: cd.compare(co.evaluate(None)), ERR),
+    ("framework(lang='fr')", lambda: cd.framework(lang="fr"), ERR),
+    ("data_structure(firm=5)", lambda: cd.data_structure(firm=5), ERR),
+    ("theory_model(lang=5)", lambda: cd.theory_model(lang=5), ERR),
+    ("alternative_from_settings(None)", lambda: _afs()(None), ERR),
+    ("alternative_from_settings(stages=5)", lambda: _afs()(_keda(), stages=5), ERR),
+    ("alternative_from_settings(borrow='x')", lambda: _afs()(_keda(), stages=[{"borrow": "x"}]), ERR),
+    ("alternative_from_settings(boundaries='x')", lambda: _afs()(_keda(), boundaries={1: "x"}), ERR),
+    ("StageExplorer('nope')", lambda: _sw().StageExplorer("nope", draw=False), ERR),
+    ("StageExplorer(5)", lambda: _sw().StageExplorer(5, draw=False), ERR),
+    ("EvidenceBrowser('nope')", lambda: _sw().EvidenceBrowser("nope"), ERR),
+    ("EvidenceBrowser(5)", lambda: _sw().EvidenceBrowser(5), ERR),
+    ("stage explorer business model 'abc'", lambda: _widget_value(_stages, "business_model", "abc"), OK),
+    ("evidence browser firm 'nope'", lambda: _widget_value(lambda: _sw().EvidenceBrowser("keda"), "firm", "nope"), OK),
+    ("evidence browser construct 5", lambda: _widget_value(lambda: _sw().EvidenceBrowser("keda"), "construct", 5), OK),
+    ("stage explorer year 'abc'", lambda: _widget_value(lambda: _boundary_ctl(), 1, "abc"), OK),
+    ("stage explorer include 'maybe'", lambda: _widget_value(lambda: _stages_ctl(), "include", "maybe"), OK),
+    # ---------------------------------------------------------------- cost curves (unit 3)
+    ("CostScenario(1e308 fixed costs)", lambda: cc.CostScenario(fixed_cost_before=1e308, innovation_fixed_cost=1e308), ERR),
+    ("CostScenario(inf)", lambda: cc.CostScenario(fixed_cost_before=math.inf), ERR),
+    ("CostScenario(nan)", lambda: cc.CostScenario(variable_cost_saving=math.nan), ERR),
+    ("CostScenario('abc')", lambda: cc.CostScenario(learning_rate="abc"), ERR),
+    ("CostScenario(output_min > max)", lambda: cc.CostScenario(output_min=5, output_max=1), ERR),
+    ("CostScenario(variable cost 1e308)", lambda: cc.CostScenario(variable_cost_before=1e308), ERR),
+    ("CostScenario(congestion 1e-300)", lambda: cc.CostScenario(congestion_before=1e-300), ERR),
+    ("CostScenario(cumulative 1e-300)", lambda: cc.CostScenario(cumulative_output=1e-300), ERR),
+    ("CostScenario(10**400 int)", lambda: cc.CostScenario(fixed_cost_before=10 ** 400), ERR),
+    ("CostScenario(learning_rate=1)", lambda: cc.CostScenario(learning_rate=1), ERR),
+    ("CostScenario(extremes inside bounds)", lambda: cc.CostScenario(
+        fixed_cost_before=1e9, innovation_fixed_cost=1e9, variable_cost_before=1e-6, congestion_before=1e-6,
+        congestion_after=1e9, output_min=1e-6, output_max=1e9), ANY),
+    ("average_cost(q, nan, ...)", lambda: cc.average_cost([1, 2], math.nan, 20, 0.04), ERR),
+    ("average_cost negative fixed cost", lambda: cc.average_cost([1, 2], -100, 20, 0.04), ERR),
+    ("average_cost negative base", lambda: cc.average_cost([1, 2], 100, -20, 0.04), ERR),
+    ("average_cost negative congestion", lambda: cc.average_cost([1, 2], 100, 20, -0.04), ERR),
+    ("average_cost('abc', ...)", lambda: cc.average_cost("abc", 1, 1, 1), ERR),
+    ("average_cost(None, ...)", lambda: cc.average_cost(None, 1, 1, 1), ERR),
+    ("average_cost([], ...)", lambda: cc.average_cost([], 1, 1, 1), OK),
+    ("average_cost(0, ...)", lambda: cc.average_cost(0, 1, 1, 1), ERR),
+    ("average_cost(ragged)", lambda: cc.average_cost([[1], [1, 2]], 1, 1, 1), ERR),
+    ("average_cost(10**7 points)", lambda: cc.average_cost(np.ones(10 ** 7), 1, 1, 1), ERR),
+    ("average_fixed_cost(5, 'x')", lambda: cc.average_fixed_cost(5, "x"), ERR),
+    ("average_variable_cost(5, inf, 1)", lambda: cc.average_variable_cost(5, math.inf, 1), ERR),
+    ("minimum_average_cost(100, 20, 0)", lambda: cc.minimum_average_cost(100, 20, 0), ERR),
+    ("minimum_average_cost(-1, 20, 1)", lambda: cc.minimum_average_cost(-1, 20, 1), ERR),
+    ("minimum_average_cost(1e308 x3)", lambda: cc.minimum_average_cost(1e308, 1e308, 1e308), ERR),
+    ("minimum_average_cost(None)", lambda: cc.minimum_average_cost(None, 1, 1), ERR),
+    ("crossover_outputs(nan, 1, 1)", lambda: cc.crossover_outputs(math.nan, 1, 1), ERR),
+    ("crossover_outputs('a', 1, 1)", lambda: cc.crossover_outputs("a", 1, 1), ERR),
+    ("crossover_outputs(1e308, ...)", lambda: cc.crossover_outputs(1e308, 1e-308, 1e308), ERR),
+    ("crossover_outputs(negatives)", lambda: cc.crossover_outputs(-300, -8, -0.04), OK),
+    ("learning_exponent(1)", lambda: cc.learning_exponent(1), ERR),
+    ("learning_exponent('x')", lambda: cc.learning_exponent("x"), ERR),
+    ("learning_factor(-5, 0.2, 100)", lambda: cc.learning_factor(-5, 0.2, 100), ERR),
+    ("learning_factor(100, 0.2, 0)", lambda: cc.learning_factor(100, 0.2, 0), ERR),
+    ("learning_factor('x', 0.2, 100)", lambda: cc.learning_factor("x", 0.2, 100), ERR),
+    ("learning_curve(n=-5)", lambda: cc.learning_curve(n=-5), ERR),
+    ("learning_curve(n=10**9)", lambda: cc.learning_curve(n=10 ** 9), ERR),
+    ("learning_curve(n='x')", lambda: cc.learning_curve(n="x"), ERR),
+    ("learning_curve(n=2.5)", lambda: cc.learning_curve(n=2.5), ERR),
+    ("learning_curve(doublings=nan)", lambda: cc.learning_curve(doublings=math.nan), ERR),
+    ("learning_curve(doublings=True)", lambda: cc.learning_curve(doublings=True), ERR),
+    ("learning_curve(scenario=5)", lambda: cc.learning_curve(scenario=5), ERR),
+    ("outputs(10**10)", lambda: cc.CostScenario().outputs(10 ** 10), ERR),
+    ("outputs(-1)", lambda: cc.CostScenario().outputs(-1), ERR),
+    ("outputs('x')", lambda: cc.CostScenario().outputs("x"), ERR),
+    ("outputs(inf)", lambda: cc.CostScenario().outputs(math.inf), ERR),
+    ("curves([-1])", lambda: cc.CostScenario().curves([-1]), ERR),
+    ("curves('abc')", lambda: cc.CostScenario().curves("abc"), ERR),
+    ("replace(bogus=1)", lambda: cc.CostScenario().replace(bogus=1), ERR),
+    ("replace(5 MB key)", lambda: cc.CostScenario().replace(**{BIG: 1}), ERR),
+    ("with_learning(-5)", lambda: cc.CostScenario().with_learning(-5), ERR),
+    ("cost_difference(nan)", lambda: cc.CostScenario().cost_difference(math.nan), ERR),
+    ("parameter_table(5)", lambda: cc.parameter_table(5), ERR),
+    ("plot_cost_curves(5)", lambda: cp.plot_cost_curves(5), ERR),
+    ("plot_learning_curve(doublings=-1)", lambda: cp.plot_learning_curve(doublings=-1), ERR),
+    ("plot_learning_curve(doublings=1e9)", lambda: cp.plot_learning_curve(doublings=1e9), ERR),
+    ("CostCurveExplorer(5)", lambda: _cw().CostCurveExplorer(5), ERR),
+    ("describe_change(None, None)", lambda: _cw().describe_change(None, None), ERR),
+    ("explorer.set(bogus=1)", lambda: _explorer().set(bogus=1), ERR),
+    ("cost slider 'abc'", lambda: _widget_value(_explorer, "cumulative_output", "abc"), OK),
+    ("cost slider nan", lambda: _widget_value(_explorer, "learning_rate", math.nan), OK),
+    ("cost slider inf", lambda: _widget_value(_explorer, "learning_rate", math.inf), OK),
+    ("cost slider None", lambda: _widget_value(_explorer, "innovation_fixed_cost", None), OK),
+    ("cost range inverted", lambda: _widget_value(_explorer, "output_range", (150, 10)), OK),
+    ("cost range 'ab'", lambda: _widget_value(_explorer, "output_range", "ab"), OK),
+    ("cost range of three", lambda: _widget_value(_explorer, "output_range", (1, 2, 3)), OK),
+    ("cost slider beyond max", lambda: _widget_value(_explorer, "cumulative_output", 10 ** 9), OK),
+    # ---------------------------------------------------------------- landscape (unit 0)
+    ("claims(source_types=5)", lambda: landscape.claims(source_types=5), ERR),
+    ("claims(source_types=[5])", lambda: landscape.claims(source_types=[5]), ERR),
+    ("claims(source_types=[[1]])", lambda: landscape.claims(source_types=[["peer_reviewed"]]), ERR),
+    ("claims(traceable='yes')", lambda: landscape.claims(traceable="yes"), ERR),
+    ("claims(sort_by=['value'])", lambda: landscape.claims(sort_by=["value"]), ERR),
+    ("claims(data=5)", lambda: landscape.claims(data=5), ERR),
+    ("claims(data=empty frame)", lambda: landscape.claims(data=pd.DataFrame()), ERR),
+    ("claims(source_types=5 MB)", lambda: landscape.claims(source_types=BIG), ERR),
+    ("claim(None)", lambda: landscape.claim(None), ERR),
+    ("claim(['x'])", lambda: landscape.claim(["x"]), ERR),
+    ("claim(5 MB)", lambda: landscape.claim(BIG), ERR),
+    ("untraceable_claims(5)", lambda: landscape.untraceable_claims(5), ERR),
+    ("source_quality_summary(5)", lambda: landscape.source_quality_summary(5), ERR),
+    ("source_quality_summary(empty)", lambda: landscape.source_quality_summary(pd.DataFrame()), ERR),
+    ("source_quality_summary(other table)", lambda: landscape.source_quality_summary(casekit.load_dataset("stages")), ERR),
+    ("compare_claims(None, None)", lambda: landscape.compare_claims(None, None), ERR),
+    ("compare_claims(units differ)", lambda: landscape.compare_claims(
+        "little_giant_count_2023_000", "sme_innovation_share_2022"), ERR),
+    ("ladder(5)", lambda: landscape.ladder(5), ERR),
+    ("ladder('999')", lambda: landscape.ladder("999"), ERR),
+    ("mechanisms(logic=5)", lambda: landscape.mechanisms(logic=5), ERR),
+    ("mechanisms(dimension=['x'])", lambda: landscape.mechanisms(dimension=["x"]), ERR),
+    ("mechanisms_of_firm(None)", lambda: landscape.mechanisms_of_firm(None), ERR),
+    ("mechanisms_of_firm(['xcmg'])", lambda: landscape.mechanisms_of_firm(["xcmg"]), ERR),
+    ("course_links(to_unit='2')", lambda: landscape.course_links(to_unit="2"), ERR),
+    ("course_links(to_unit=[1])", lambda: landscape.course_links(to_unit=[1]), ERR),
+    ("co_innovation_diagram(highlight=5)", lambda: landscape_diagrams.co_innovation_diagram(highlight=5), ERR),
+    ("co_innovation_diagram(highlight='nope')", lambda: landscape_diagrams.co_innovation_diagram(highlight="nope"), ERR),
+    ("course_map_diagram(to_unit=9)", lambda: landscape_diagrams.course_map_diagram(to_unit=9), ERR),
+    ("SourceQualityLens(source_types=5)", lambda: _lw().SourceQualityLens(source_types=5), ERR),
+    ("SourceQualityLens(traceable=None)", lambda: _lw().SourceQualityLens(traceable=None), ERR),
+    ("SourceQualityLens(sort_by=[1])", lambda: _lw().SourceQualityLens(sort_by=[1]), ERR),
+    ("SourceQualityLens(hide_promotional='x')", lambda: _lw().SourceQualityLens(hide_promotional="x"), ERR),
+    ("source_quality_lens(bogus=1)", lambda: _lw().source_quality_lens(bogus=1), ERR),
+    ("lens sort_by 'nope'", lambda: _widget_value(_lens, "sort_by", "nope"), OK),
+    ("lens source_types 5", lambda: _widget_value(_lens, "source_types", 5), OK),
+    ("lens hide_promotional 'x'", lambda: _widget_value(_lens, "hide_promotional", "x"), OK),
+    # ---------------------------------------------------------------- six paths (unit 2)
+    ("advise(None)", lambda: sp.advise(None), ERR),
+    ("advise(list)", lambda: sp.advise([1, 2]), ERR),
+    ("advise(capital=2.5)", lambda: sp.advise({"capital": 2.5}, fill_defaults=True), ERR),
+    ("advise(capital=inf)", lambda: sp.advise({"capital": math.inf}, fill_defaults=True), ERR),
+    ("advise(capital=nan)", lambda: sp.advise({"capital": math.nan}, fill_defaults=True), ERR),
+    ("advise(capital=-1)", lambda: sp.advise({"capital": -1}, fill_defaults=True), ERR),
+    ("advise(capital='5')", lambda: sp.advise({"capital": "5"}, fill_defaults=True), ERR),
+    ("advise(capital=5.0)", lambda: sp.advise({"capital": 5.0}, fill_defaults=True), OK),
+    ("advise(5 MB key)", lambda: sp.advise({BIG: 1}), ERR),
+    ("advise(10,000 unknown keys)", lambda: sp.advise({f"k{i}": 1 for i in range(10_000)}), ERR),
+    ("advise(int keys)", lambda: sp.advise({1: 1}), ERR),
+    ("advise(key_national_field='yes')", lambda: sp.advise({"key_national_field": "yes"}, fill_defaults=True), ERR),
+    ("advise(fill_defaults='yes')", lambda: sp.advise({}, fill_defaults="yes"), ANY),
+    ("check_profile('abc')", lambda: sp.check_profile("abc"), ERR),
+    ("preset(None)", lambda: sp.preset(None), ERR),
+    ("preset(['x'])", lambda: sp.preset(["x"]), ERR),
+    ("preset(5 MB)", lambda: sp.preset(BIG), ERR),
+    ("preset_info(5)", lambda: sp.preset_info(5), ERR),
+    ("countermeasures(path=5)", lambda: sp.countermeasures(path=5), ERR),
+    ("conditions(path='nope')", lambda: sp.conditions(path="nope"), ERR),
+    ("describe_path(None)", lambda: sp.describe_path(None), ERR),
+    ("describe_path(5 MB)", lambda: sp.describe_path(BIG), ERR),
+    ("adoption_matrix(kind=5)", lambda: sp.adoption_matrix(kind=5), ERR),
+    ("adoption_matrix(kind='nope')", lambda: sp.adoption_matrix(kind="nope"), ERR),
+    ("path_taxonomy(highlight=5)", lambda: spd.path_taxonomy(highlight=5), ERR),
+    ("path_taxonomy(highlight='nope')", lambda: spd.path_taxonomy(highlight="nope"), ERR),
+    ("PathFitAdvisor('nope')", lambda: _pw().PathFitAdvisor("nope"), ERR),
+    ("PathFitAdvisor(5)", lambda: _pw().PathFitAdvisor(5), ERR),
+    ("path_fit_advisor(['x'])", lambda: _pw().path_fit_advisor(["x"]), ERR),
+    ("advisor slider 'abc'", lambda: _widget_value(_advisor, "capital", "abc"), OK),
+    ("advisor slider 2.5", lambda: _widget_value(_advisor, "capital", 2.5), OK),
+    ("advisor slider -3", lambda: _widget_value(_advisor, "capital", -3), OK),
+    ("advisor toggle 'yes'", lambda: _widget_value(_advisor, "key_national_field", "yes"), OK),
+    ("advisor preset 'nope'", lambda: _widget_value(_advisor, "preset_picker", "nope"), OK),
+]
+
+
+def _nest(n):
+    d = "x"
+    for _ in range(n):
+        d = {"a": d}
+    return d
+
+
+def _selfref():
+    raw = _case_with()
+    raw["activities"] = [raw]
+    return raw
+
+
+def _afs():
+    from casekit.collaboration_widgets import alternative_from_settings
+
+    return alternative_from_settings
+
+
+def _sw():
+    import casekit.collaboration_widgets as m
+
+    return m
+
+
+def _cw():
+    import casekit.cost_curves_widgets as m
+
+    return m
+
+
+def _lw():
+    import casekit.landscape_widgets as m
+
+    return m
+
+
+def _pw():
+    import casekit.six_paths_widgets as m
+
+    return m
+
+
+class _StageCtl:
+    """The stage explorer with its stage-2 controls at top level (for _widget_value)."""
+
+    def __init__(self):
+        self.inner = _stages()
+        self.controls = self.inner.stage_controls[2]
+
+    @property
+    def last_problem(self):
+        return self.inner.last_problem
+
+
+def _stages_ctl():
+    return _StageCtl()
+
+
+def _boundary_ctl():
+    s = _StageCtl()
+    s.controls = s.inner.boundaries
+    return s
+
+
+def test_the_corpus_is_big_enough():
+    assert len(CASES) >= 150
+    assert len({c[0] for c in CASES}) == len(CASES), "case ids must be unique"
+
+
+# "says what to do": an instruction, or the valid values spelled out (an example, the allowed values)
+ACTION_WORDS = re.compile(
+    r"\b(use|give|pass|choose|call|check|put|write|remove|pick|try|start|save|type|fix|list|swap|set|add|"
+    r"replace|declare|load|make|open|select|widen|compare|see|keep|reset|draw)\b|e\.g\.|\ballowed\b|"
+    r"\bone of\b|\bmust\b|\btakes\b|\bneeds?\b", re.I)
+BAD_NUMBER = re.compile(r"(?<![\w.])(-?inf|nan|NaN|-?Infinity)(?![\w])")
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(_sig, _frame):
+    raise _Timeout()
+
+
+def _finite(x, where="result", depth=0):
+    """No inf/NaN in a number the caller would show."""
+    if depth > 4:
+        return
+    if isinstance(x, bool) or x is None:
+        return
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        assert math.isfinite(float(x)), f"{where} is {x}"
+    elif isinstance(x, np.ndarray) and x.dtype.kind in "fc":
+        assert np.isfinite(x).all(), f"{where} has inf/NaN"
+    elif isinstance(x, pd.DataFrame):
+        num = x.select_dtypes("number")
+        if num.size:
+            assert np.isfinite(num.to_numpy(dtype=float, na_value=0.0)).all(), f"{where} has inf/NaN"
+    elif isinstance(x, (tuple, list)):
+        for i, v in enumerate(x[:50]):
+            _finite(v, f"{where}[{i}]", depth + 1)
+    elif hasattr(x, "__dataclass_fields__"):
+        for k in x.__dataclass_fields__:
+            _finite(getattr(x, k, None), f"{where}.{k}", depth + 1)
+
+
+@pytest.mark.timeout(60, method="thread")  # a fallback; the SIGALRM below is the real bound
+@pytest.mark.parametrize("name,call,expected", CASES, ids=[c[0] for c in CASES])
+def test_malformed_input(name, call, expected):
+    casekit.set_language("en")
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(10)                        # a hang (the alias bomb used to) fails here, not at 900 s
+    t0 = time.perf_counter()
+    try:
+        result = call()
+        error = None
+    except CasekitError as exc:
+        result, error = None, exc
+    except _Timeout:
+        pytest.fail(f"{name}: no answer within 10 s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 10
+    if error is not None:
+        msg = str(error)
+        assert expected in (ERR, ANY), f"{name}: expected a result, got CasekitError: {msg[:300]}"
+        assert 0 < len(msg) <= 500, f"{name}: message of {len(msg)} characters"
+        assert ACTION_WORDS.search(msg), f"{name}: the message does not say what to do: {msg}"
+        return
+    assert expected in (OK, ANY), f"{name}: expected a CasekitError, got {type(result).__name__}"
+    _finite(result)
+    if isinstance(result, str):             # a widget's readout line
+        assert len(result) <= 500 and ACTION_WORDS.search(result), result
+    shown = repr(result)                    # displaying the result must work, and show no inf/NaN
+    if not isinstance(result, (pd.DataFrame, str)):   # a readout line may name the bad input ("nan is not a number")
+        assert not BAD_NUMBER.search(shown), f"{name}: shows {BAD_NUMBER.search(shown).group()}"
+
+
+ZH_CASES = ["codebook(list)", "table(None)", "table(columns=['nope'])", "load_dataset(5 MB)",
+            "load_case(binary file)", "load_case(alias bomb)", "load_case(5,000-deep brackets)", "load_case(directory)",
+            "with_stages([1, 2])", "borrow(1, 5, 1)", "evaluate(alt, actual=42)", "outputs(10**10)",
+            "learning_curve(n=-5)", "minimum_average_cost(100, 20, 0)", "average_cost(q, nan, ...)",
+            "claims(source_types=5)", "source_quality_summary(other table)", "advise(capital=2.5)",
+            "save(fig, /proc)", "save(fig, int path)", "cost slider 'abc'", "cost range inverted",
+            "advisor slider 2.5", "lens sort_by 'nope'", "stage explorer business model 'abc'"]
+
+
+@pytest.mark.parametrize("name", ZH_CASES)
+def test_messages_come_in_chinese_too(name):
+    call = {c[0]: c[1] for c in CASES}[name]
+    casekit.set_language("zh")
+    try:
+        try:
+            msg = call()
+        except CasekitError as exc:
+            msg = str(exc)
+    finally:
+        casekit.set_language("en")
+    assert re.search(r"[\u4e00-\u9fff]", msg), f"{name}: no Chinese in {msg!r}"

@@ -87,7 +87,7 @@ _RULES = {
 
 
 # Magnitudes kept within what the model can compute without overflow (F / q, c * q, sqrt(F c) stay far
-# from float limits): 1e308 used to give Q0 = inf and C1 = inf "(as in the source)".
+# from float limits): 1e308 used to give Q0 = inf and C1 = inf with the source label.
 _TINY, _HUGE = 1e-6, 1e9
 
 

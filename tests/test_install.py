@@ -60,5 +60,5 @@ def test_system_deps_says_what_it_could_not_install_and_what_the_kit_does(tmp_pa
                          env={"PATH": str(bindir)}, capture_output=True, text=True)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out
-    assert "could not install: graphviz fonts-wqy-microhei" in out
+    assert "could not install: graphviz bubblewrap fonts-wqy-microhei" in out
     assert "WebAssembly" in out and "boxes" in out

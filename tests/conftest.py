@@ -45,6 +45,26 @@ def _english_and_real_renderer():
         plt.close("all")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _no_explorer_outlives_its_module():
+    """Module-scoped fixtures may build explorers before the per-test snapshot above is taken;
+    close those (and their language listeners) when the module ends, so no later test or doctest
+    sees a leftover explorer redraw on a language switch."""
+    from ipywidgets.widgets import widget as ipywidget
+
+    from casekit import i18n
+
+    live = ipywidget._instances
+    callbacks, widgets = list(i18n._callbacks), set(live)
+    yield
+    i18n._callbacks[:] = callbacks
+    for key in set(live) - widgets:
+        w = live.get(key)
+        if w is not None:
+            w.close()
+    casekit.set_language("en")
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """``otter assign`` on every exercise master, once per session, one per core at a time.

@@ -84,3 +84,10 @@ grade: install
 
 selfstudy: install
 	$(BIN)/python -m casekit.instructor selfstudy
+
+# Maintainers, after changing an exercise master: rebuild the student versions the wheel ships
+# (casekit/_student, with each master's sha256; tests/test_package.py fails when they are stale).
+.PHONY: handout
+handout: install
+	$(BIN)/python -m casekit.instructor student
+	$(BIN)/python -m casekit.handout ship

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .datasets import DATA_DIR
 from .errors import CasekitError
 from .i18n import get_language, t
 
@@ -39,7 +40,7 @@ __all__ = [
     "SEVERITIES", "BUSINESS_MODELS", "MODES",
 ]
 
-CASES_DIR = Path(__file__).resolve().parent.parent / "datasets" / "cases"
+CASES_DIR = DATA_DIR / "cases"
 BUSINESS_MODELS = ("product_innovation", "customer_relationship")
 MODES = ("technology_oriented", "market_oriented")
 FOUNDERS = ("technical", "sales", "mixed")

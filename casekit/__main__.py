@@ -1,0 +1,48 @@
+"""``python -m casekit notebooks DIR``: copy the notebooks to a folder you name.
+
+    python -m casekit notebooks my-casekit          # the units, and the exercises in my-casekit/exercises
+    python -m casekit notebooks my-casekit --force  # also overwrite files you changed there
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .errors import CasekitError
+
+_SAID = {
+    "copied": ("copied", "已复制"), "updated": ("updated", "已更新"),
+    "unchanged": ("unchanged", "未变"), "replaced": ("overwritten (--force)", "已覆盖"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m casekit",
+        description="casekit: copy the notebooks to a folder of your own / 把笔记本复制到你自己的文件夹")
+    sub = parser.add_subparsers(dest="cmd", metavar="COMMAND")
+    nb = sub.add_parser("notebooks", help="copy the narrative units and the exercises to DIR / 复制笔记本到 DIR")
+    nb.add_argument("dir", metavar="DIR", help="the folder to copy into (created if missing) / 目标文件夹")
+    nb.add_argument("--force", action="store_true",
+                    help="overwrite files you changed there / 覆盖你已修改的文件")
+    args = parser.parse_args(argv)
+    if args.cmd is None:
+        parser.print_help()
+        return 2
+    from .handout import copy_notebooks
+
+    try:
+        actions = copy_notebooks(args.dir, force=args.force)
+    except CasekitError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for rel, action in actions:
+        en, zh = _SAID[action]
+        print(f"  {rel}: {en} / {zh}")
+    print(f"Open them with: jupyter lab {args.dir}\n用 jupyter lab {args.dir} 打开。")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

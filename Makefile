@@ -6,13 +6,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && echo sudo || echo NOSUDO))
 
-.PHONY: lab test install install-test system-deps browser-deps bench student grade clean
+.PHONY: lab test install install-test system-deps browser-deps bench student grade clean serve
 
 # JupyterLab refuses to run as root (containers, class VMs) unless told it is deliberate.
 ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 lab: install
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOTFLAG)
+
+# The classroom server (README "Classroom server"): make serve [PORT=8866] [TOKEN=...] [LAN=1];
+# the class language is CASEKIT_LANG (CASEKIT_LANG=zh make serve).
+PORT ?= 8866
+serve: install
+	$(BIN)/python -m pip install --quiet -e ".[classroom]"
+	$(BIN)/python -m casekit.classroom --port $(PORT) $(if $(TOKEN),--token $(TOKEN)) $(if $(LAN),--lan)
 
 test: install-test browser-deps
 	$(BIN)/python -m pytest

@@ -92,6 +92,13 @@ grade: install
 selfstudy: install
 	$(BIN)/python -m casekit.instructor selfstudy
 
+# The hub image folder (README "Teach with a hub"): the wheel goes into hub/wheels/, then
+#   jupyter-repo2docker --image-name casekit-hub:0.1.0 hub/     (builds from hub/ alone)
+.PHONY: hub
+hub: install
+	rm -rf hub/wheels
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir hub/wheels .
+
 # Maintainers, after changing an exercise master: rebuild the student versions the wheel ships
 # (casekit/_student, with each master's sha256; tests/test_package.py fails when they are stale).
 .PHONY: handout

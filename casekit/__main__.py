@@ -14,6 +14,7 @@ from .errors import CasekitError
 _SAID = {
     "copied": ("copied", "已复制"), "updated": ("updated", "已更新"),
     "unchanged": ("unchanged", "未变"), "replaced": ("overwritten (--force)", "已覆盖"),
+    "kept": ("kept: you changed it", "保留：你已修改"),
 }
 
 
@@ -26,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     nb.add_argument("dir", metavar="DIR", help="the folder to copy into (created if missing) / 目标文件夹")
     nb.add_argument("--force", action="store_true",
                     help="overwrite files you changed there / 覆盖你已修改的文件")
+    nb.add_argument("--keep-changed", action="store_true",
+                    help="add new and untouched notebooks, keep the ones you changed / 只添加新文件，保留你修改过的")
     args = parser.parse_args(argv)
     if args.cmd is None:
         parser.print_help()
@@ -33,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .handout import copy_notebooks
 
     try:
-        actions = copy_notebooks(args.dir, force=args.force)
+        actions = copy_notebooks(args.dir, force=args.force, keep_changed=args.keep_changed)
     except CasekitError as exc:
         print(exc, file=sys.stderr)
         return 1

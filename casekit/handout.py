@@ -66,13 +66,14 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def copy_notebooks(dest: str | Path, force: bool = False) -> list[tuple[str, str]]:
+def copy_notebooks(dest: str | Path, force: bool = False, keep_changed: bool = False) -> list[tuple[str, str]]:
     """Copy the narrative notebooks and the student exercises into ``dest``.
 
     Returns ``(relative path, what happened)`` for every file: ``"copied"``, ``"updated"`` (the
-    student had not touched it), ``"unchanged"`` or ``"replaced"`` (changed by the student, and
-    ``force``). Raises :class:`CasekitError`, writing nothing, when a file the student changed
-    would be overwritten and ``force`` is false.
+    student had not touched it), ``"unchanged"``, ``"replaced"`` (changed by the student, and
+    ``force``) or ``"kept"`` (changed by the student, and ``keep_changed``: the hub's start script
+    adds new notebooks without touching a student's work). Otherwise raises :class:`CasekitError`,
+    writing nothing, when a file the student changed would be overwritten.
     """
     dest = Path(dest).expanduser()
     if dest.exists() and not dest.is_dir():
@@ -96,6 +97,8 @@ def copy_notebooks(dest: str | Path, force: bool = False) -> list[tuple[str, str
             actions.append((rel, "unchanged"))
         elif record.get(rel) == _sha256(target):
             actions.append((rel, "updated"))
+        elif keep_changed and not force:
+            actions.append((rel, "kept"))
         else:
             changed.append(rel)
             actions.append((rel, "replaced"))
@@ -107,6 +110,8 @@ def copy_notebooks(dest: str | Path, force: bool = False) -> list[tuple[str, str
             f"To overwrite them anyway, add --force.\n"
             f"未复制：{dest} 中的上述文件已被修改，复制会覆盖它们。请换一个文件夹或先改名；确需覆盖请加 --force。")
     for (rel, src), (_, action) in zip(plan, actions):
+        if action == "kept":
+            continue
         if action != "unchanged":
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest / rel)

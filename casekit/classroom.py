@@ -217,6 +217,17 @@ def _make_app(max_students: int, lang: str):
             km.start_kernel, km.shutdown_kernel = start_kernel, shutdown_kernel
             if rendered is not None:
                 km.get_rendered_notebook = get_rendered_notebook
+                fill = km.fill_if_needed
+
+                # Voilà refills a pool as soon as a page takes a kernel from it; beyond the cap
+                # that would only add spares no one may use (40 warmed for a class would become 80).
+                def fill_if_needed(*args, **kwargs):
+                    pooled = sum(len(pool) for pool in km._pools.values())
+                    if self.students() + self._pending + pooled >= max_students:
+                        return None
+                    return fill(*args, **kwargs)
+
+                km.fill_if_needed = fill_if_needed
             self.unit_files = {p.name for p in Path(self.root_dir).glob("*.ipynb")}
             titles = [(p.name, *unit_titles(p)) for p in sorted(Path(self.root_dir).glob("*.ipynb"))]
             settings.update(casekit_app=self, casekit_titles=titles)

@@ -59,10 +59,17 @@ def server_memory(pid: int) -> tuple[float, int, float]:
     import psutil
 
     proc = psutil.Process(pid)
-    kids = proc.children(recursive=True)
-    kernels = [k for k in kids if "ipykernel" in " ".join(k.cmdline())]
-    total = proc.memory_info().rss + sum(k.memory_info().rss for k in kids)
-    return total / 1e6, len(kernels), (sum(k.memory_info().rss for k in kernels) / max(1, len(kernels)) / 1e6)
+    rss, kernels = {}, []
+    for k in proc.children(recursive=True):
+        try:
+            rss[k.pid] = k.memory_info().rss
+            if "ipykernel" in " ".join(k.cmdline()):
+                kernels.append(k.pid)
+        except psutil.Error:   # ended meanwhile
+            rss.pop(k.pid, None)
+    kernels = [k for k in kernels if k in rss]
+    total = proc.memory_info().rss + sum(rss.values())
+    return total / 1e6, len(kernels), sum(rss[k] for k in kernels) / max(1, len(kernels)) / 1e6
 
 
 def wait_quiet(pid: int, below: float = 10.0, quiet_for: float = 5.0, timeout: float = 900) -> float:
@@ -74,10 +81,17 @@ def wait_quiet(pid: int, below: float = 10.0, quiet_for: float = 5.0, timeout: f
     quiet = 0.0
     while time.monotonic() - t0 < timeout:
         procs = [psutil.Process(pid)] + psutil.Process(pid).children(recursive=True)
+
+        def cpu(pr) -> float:
+            try:
+                return pr.cpu_percent(None)
+            except psutil.Error:   # a process that ended meanwhile
+                return 0.0
+
         for pr in procs:
-            pr.cpu_percent(None)
+            cpu(pr)
         time.sleep(1.0)
-        busy = sum(pr.cpu_percent(None) for pr in procs if pr.is_running())
+        busy = sum(cpu(pr) for pr in procs)
         quiet = quiet + 1.0 if busy < below else 0.0
         if quiet >= quiet_for:
             return time.monotonic() - t0
@@ -289,6 +303,12 @@ class BrowserStudents:
                 self.errors.append(f"browser: {exc}"[:200])
                 self.ready.set()
             finally:
+                for entry in locals().get("pages", []):   # a closing tab shuts its kernel down
+                    try:
+                        entry[0].close(run_before_unload=True)
+                    except Exception:
+                        pass
+                time.sleep(2)
                 browser.close()
 
     def _move(self, entry):
@@ -352,7 +372,8 @@ async def steady(server: ClassroomServer, ns: list[int], duration: float, browse
         row = {"N": n, "clients": "protocol", "updates": len(lat), "p50_ms": 1000 * _pct(lat, .5),
                "p95_ms": 1000 * _pct(lat, .95), "max_ms": 1000 * max(lat, default=float("nan")),
                "errors": len(errs), "error_kinds": sorted(set(errs)), "server_mb": mem[0], "kernels": mem[1],
-               "mb_per_student": mem[0] / n, "kernel_mb": mem[2], "open_s": opened}
+               # every kernel is one student's page
+               "mb_per_student": mem[0] / max(1, mem[1]), "kernel_mb": mem[2], "open_s": opened}
         rows.append(row)
         print(json.dumps(row), flush=True)
         if browsers and n <= browsers:

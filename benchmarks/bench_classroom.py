@@ -164,7 +164,14 @@ class ProtocolStudent:
             raise RuntimeError(f"page: HTTP {resp.code}")
         page = resp.body.decode()
         self.phases = {"page_s": time.monotonic() - t0}
-        self.kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
+        found = re.search(r'"kernelId": "([0-9a-f-]+)"', page)
+        if not found:
+            dump = ROOT / "artifacts" / "bench_classroom" / f"page-without-kernel-{self.name}.html"
+            dump.write_text(page)
+            title = re.search(r"<title>(.*?)</title>", page, re.S)
+            raise RuntimeError(f"page without a kernel ({len(page)} bytes, title {title.group(1).strip() if title else None!r}; "
+                               f"saved in {dump.name})")
+        self.kernel_id = found.group(1)
         ws_url = (f"ws://127.0.0.1:{self.server.port}/api/kernels/{self.kernel_id}/channels"
                   f"?session_id={self.session}&token={self.server.token}")
         self.ws = await websocket_connect(ws_url, max_message_size=64 * 2**20)

@@ -116,6 +116,9 @@ def build_argv(folder: Path, port: int, token: str, lan: bool, pool: int, cull_i
         f"--Voila.ip={'0.0.0.0' if lan else '127.0.0.1'}", f"--token={token}",
         "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool}",
+        # Kernels talk to the server over Unix sockets where there are some: forty kernels started
+        # at once over TCP collided on a port here (ZMQError: Address already in use).
+        *(["--KernelManager.transport=ipc"] if os.name == "posix" else []),
         f"--MappingKernelManager.cull_idle_timeout={cull_idle}", "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
     ]

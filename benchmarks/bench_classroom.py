@@ -163,6 +163,8 @@ class ProtocolStudent:
         if resp.code != 200:
             raise RuntimeError(f"page: HTTP {resp.code}")
         page = resp.body.decode()
+        self.xsrf = next((c.split(";")[0].split("=", 1)[1] for c in resp.headers.get_list("Set-Cookie")
+                          if c.startswith("_xsrf=")), "")
         self.phases = {"page_s": time.monotonic() - t0}
         found = re.search(r'"kernelId": "([0-9a-f-]+)"', page)
         if not found:
@@ -247,7 +249,8 @@ class ProtocolStudent:
             from tornado.httpclient import AsyncHTTPClient
 
             await AsyncHTTPClient().fetch(self.server.url(f"/voila/api/shutdown/{self.kernel_id}"), method="POST",
-                                          body="", raise_error=False, request_timeout=30)
+                                          body=f"_xsrf={self.xsrf}", headers={"Cookie": f"_xsrf={self.xsrf}"},
+                                          raise_error=False, request_timeout=30)
 
 
 # --------------------------------------------------------------------------------------------

@@ -181,6 +181,9 @@ def _make_app(max_students: int, lang: str):
                 self.set_status(404)
                 self.finish(index_page(self.settings["casekit_titles"], lang, self.base_url))
                 return
+            # Sets the _xsrf cookie: Voilà's page sends it with the shutdown request when its tab
+            # closes (without it the request is refused and the kernel lingers until culled).
+            self.xsrf_token  # noqa: B018
             if not app.reserve():
                 self.set_status(503)
                 self.set_header("Retry-After", "20")

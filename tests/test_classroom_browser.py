@@ -1,7 +1,8 @@
 """The classroom server in a real browser (Debian's Chromium), as a student meets it.
 
 Open the index with the link the instructor hands out, click unit 1, wait for its explorer, move a
-control and see the page change; no code anywhere on the page. Then the same in Chinese (a server
+control and see the page change; no code anywhere on the page; closing the tab shuts the student's
+kernel down. Then the same in Chinese (a server
 started with --lang zh). Skipped, with the reason, when Chromium, Playwright or Voilà is missing.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 import pytest
 
 from browser_helpers import CHROMIUM_ARGS, browser_unavailable_reason
-from classroom_helpers import ClassroomServer
+from classroom_helpers import ClassroomServer, http_get
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -92,9 +93,18 @@ def _student_session(browser, server: ClassroomServer, lang: str, shots) -> dict
         except Exception:
             continue
     after = page.evaluate(JS_SHOWN)
+    code = page.evaluate(JS_CODE_VISIBLE)
     page.screenshot(path=str(shots / f"classroom_{lang}_after.png"))
-    return {"index": index_text, "before": before, "after": after, "moved": moved,
-            "code": page.evaluate(JS_CODE_VISIBLE), "html": page.content(), "interactive_s": interactive}
+    html = page.content()
+    kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', html).group(1)
+    alive = http_get(server.url(f"/api/kernels/{kernel}"))[0]
+    page.close(run_before_unload=True)   # the student closes the tab
+    deadline = time.monotonic() + 20
+    while http_get(server.url(f"/api/kernels/{kernel}"))[0] == 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    gone = http_get(server.url(f"/api/kernels/{kernel}"))[0]
+    return {"kernel_alive": alive, "kernel_after_close": gone,"index": index_text, "before": before, "after": after, "moved": moved,
+            "code": code, "html": html, "interactive_s": interactive}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -113,6 +123,7 @@ def test_a_student_opens_a_unit_moves_a_control_and_sees_no_code(browser, tmp_pa
     assert seen["moved"] is not None, "no control of unit 1 changed what the page shows"
     assert seen["before"] != seen["after"]
     assert seen["code"] == [], f"code visible to the student: {seen['code'][:3]}"
+    assert seen["kernel_alive"] == 200 and seen["kernel_after_close"] == 404, "closing the tab frees its kernel"
     assert "import casekit" not in seen["html"] and "set_language(" not in seen["html"]
     assert CJK.search(seen["index"]) and re.search(r"Unit \d", seen["index"])
     shown_cjk = len(CJK.findall(seen["after"]))

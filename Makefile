@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && echo sudo || echo NOSUDO))
 
-.PHONY: lab test install install-test system-deps browser-deps bench student grade clean
+.PHONY: lab test install install-test system-deps browser-deps bench student grade clean serve
 
 # JupyterLab refuses to run as root (containers, class VMs) unless told it is deliberate.
 ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -16,6 +16,13 @@ ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 lab: install
 	@if [ -n "$$CASEKIT_LANG" ]; then $(BIN)/python -m casekit language "$$CASEKIT_LANG" notebooks || exit 1; fi
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOTFLAG)
+
+# The classroom server (README "Classroom server"): make serve [PORT=8866] [TOKEN=...] [LAN=1];
+# the class language is CASEKIT_LANG (CASEKIT_LANG=zh make serve).
+PORT ?= 8866
+serve: install
+	$(BIN)/python -m pip install --quiet -e ".[classroom]"
+	$(BIN)/python -m casekit.classroom --port $(PORT) $(if $(TOKEN),--token $(TOKEN)) $(if $(LAN),--lan)
 
 test: install-test browser-deps
 	$(BIN)/python -m pytest
@@ -92,3 +99,17 @@ grade: install
 
 selfstudy: install
 	$(BIN)/python -m casekit.instructor selfstudy
+
+# The hub image folder (README "Teach with a hub"): the wheel goes into hub/wheels/, then
+#   jupyter-repo2docker --image-name casekit-hub:0.1.0 hub/     (builds from hub/ alone)
+.PHONY: hub
+hub: install
+	rm -rf hub/wheels
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir hub/wheels .
+
+# Maintainers, after changing an exercise master: rebuild the student versions the wheel ships
+# (casekit/_student, with each master's sha256; tests/test_package.py fails when they are stale).
+.PHONY: handout
+handout: install
+	$(BIN)/python -m casekit.instructor student
+	$(BIN)/python -m casekit.handout ship

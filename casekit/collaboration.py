@@ -32,6 +32,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from ._guard import protect, protect_methods, short
+from .datasets import DATA_DIR
 from .errors import CasekitError
 from .i18n import get_language, t
 
@@ -41,7 +42,7 @@ __all__ = [
     "SEVERITIES", "BUSINESS_MODELS", "MODES",
 ]
 
-CASES_DIR = Path(__file__).resolve().parent.parent / "datasets" / "cases"
+CASES_DIR = DATA_DIR / "cases"
 BUSINESS_MODELS = ("product_innovation", "customer_relationship")
 MODES = ("technology_oriented", "market_oriented")
 FOUNDERS = ("technical", "sales", "mixed")

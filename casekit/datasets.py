@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,8 +25,15 @@ from .errors import CasekitError
 
 __all__ = ["DATA_DIR", "dataset_names", "load_dataset", "codebook", "table", "metadata", "catalog", "DatasetMeta"]
 
-# datasets/ sits beside the package (the kit is installed editable, from its repository).
-DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
+
+def _data_dir() -> Path:
+    """The top-level ``datasets/`` is the one source: a wheel or ``pip install .`` carries it as
+    ``casekit/_data`` (pyproject's package-dir mapping); a clone (editable install) reads it in place."""
+    shipped = Path(str(resources.files("casekit") / "_data"))
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parent.parent / "datasets"
+
+
+DATA_DIR = _data_dir()
 
 SourceType = Literal["peer_reviewed", "open_access_journal", "vendor_blog", "mixed", "illustrative", "kit"]
 

@@ -1,0 +1,132 @@
+"""The classroom server in a real browser (Debian's Chromium), as a student meets it.
+
+Open the index with the link the instructor hands out, click unit 1, wait for its explorer, move a
+control and see the page change; no code anywhere on the page; closing the tab shuts the student's
+kernel down. Then the same in Chinese (a server
+started with --lang zh). Skipped, with the reason, when Chromium, Playwright or Voilà is missing.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from browser_helpers import CHROMIUM_ARGS, browser_unavailable_reason
+from classroom_helpers import ClassroomServer, http_get
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+CJK = re.compile(r"[\u3400-\u9fff]")
+UNIT = "02_keda_zhongtu"
+
+# What the explorer shows, without the controls themselves: texts, images and inline SVG, hashed.
+JS_SHOWN = """() => {
+  const skip = n => n.nodeType === 1 && (n.matches('.widget-dropdown, .widget-slider, .widget-toggle-buttons,'
+      + ' .widget-radio, .widget-checkbox, .widget-select, .widget-toggle-button') || ['STYLE','SCRIPT'].includes(n.tagName));
+  const parts = [];
+  for (const area of document.querySelectorAll('.jp-OutputArea-output')) {
+    const w = document.createTreeWalker(area, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT,
+      {acceptNode: n => skip(n) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+    let n;
+    while ((n = w.nextNode())) {
+      if (n.nodeType === 3) { const t = n.textContent.trim(); if (t) parts.push(t); }
+      else if (n.tagName === 'IMG') parts.push('img:' + (n.getAttribute('src') || '').length + (n.getAttribute('src') || '').slice(-64));
+      else if (n.tagName.toLowerCase() === 'svg' && !n.parentElement.closest('svg')) parts.push('svg:' + n.outerHTML.length + n.textContent);
+    }
+  }
+  return parts.join('|');
+}"""
+
+JS_CODE_VISIBLE = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, .cm-editor, .jp-InputPrompt, pre code')]
+  .filter(e => e.getClientRects().length && e.innerText.trim()).map(e => e.innerText.slice(0, 80))"""
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    reason = browser_unavailable_reason()
+    if reason:
+        pytest.skip(f"BROWSER TESTS NOT RUN: {reason}")
+    pytest.importorskip("voila", reason="the classroom extra is not installed: pip install -e '.[classroom]'")
+    from playwright.sync_api import sync_playwright
+
+    from browser_helpers import CHROMIUM
+
+    pw = sync_playwright().start()
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield b
+    finally:
+        b.close()
+        pw.stop()
+
+
+def _student_session(browser, server: ClassroomServer, lang: str, shots) -> dict:
+    page = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN" if lang == "zh" else "en-US").new_page()
+    page.goto(server.url("/"), wait_until="domcontentloaded")
+    links = page.locator("#units a")
+    assert links.count() == 4
+    index_text = page.inner_text("body")
+    page.click(f"a[href$='{UNIT}.ipynb']")
+    t0 = time.monotonic()
+    page.wait_for_selector(".widget-dropdown select, .widget-slider .noUi-handle, .widget-toggle-buttons button",
+                           timeout=180_000)
+    page.wait_for_function("() => !document.querySelector('.voila-spinner, #loading') || "
+                           "getComputedStyle(document.querySelector('.voila-spinner, #loading')).display === 'none'",
+                           timeout=180_000)
+    page.wait_for_timeout(1500)
+    interactive = time.monotonic() - t0
+    before = page.evaluate(JS_SHOWN)
+    page.screenshot(path=str(shots / f"classroom_{lang}_before.png"))
+    moved = None
+    for i, sel in enumerate(page.locator(".widget-dropdown select").all()):
+        options = sel.locator("option").all_inner_texts()
+        current = sel.evaluate("e => e.value")
+        values = sel.evaluate("e => [...e.options].map(o => o.value)")
+        other = next((v for v in values if v != current), None)
+        if other is None or not sel.is_enabled():
+            continue
+        sel.select_option(other)
+        try:
+            page.wait_for_function("b => document.readyState && (" + JS_SHOWN + ")() !== b", arg=before, timeout=10_000)
+            moved = (i, options)
+            break
+        except Exception:
+            continue
+    after = page.evaluate(JS_SHOWN)
+    code = page.evaluate(JS_CODE_VISIBLE)
+    page.screenshot(path=str(shots / f"classroom_{lang}_after.png"))
+    html = page.content()
+    kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', html).group(1)
+    alive = http_get(server.url(f"/api/kernels/{kernel}"))[0]
+    page.close(run_before_unload=True)   # the student closes the tab
+    deadline = time.monotonic() + 20
+    while http_get(server.url(f"/api/kernels/{kernel}"))[0] == 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    gone = http_get(server.url(f"/api/kernels/{kernel}"))[0]
+    return {"kernel_alive": alive, "kernel_after_close": gone,"index": index_text, "before": before, "after": after, "moved": moved,
+            "code": code, "html": html, "interactive_s": interactive}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_student_opens_a_unit_moves_a_control_and_sees_no_code(browser, tmp_path_factory, lang):
+    from pathlib import Path
+
+    shots = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    server = ClassroomServer(tmp_path_factory.mktemp(f"classroom-{lang}"),
+                             ["--pool", "0", "--warm", "02:1", "--lang", lang]).start()
+    try:
+        server.wait_for_pool(UNIT)
+        seen = _student_session(browser, server, lang, shots)
+    finally:
+        server.stop()
+    assert seen["moved"] is not None, "no control of unit 1 changed what the page shows"
+    assert seen["before"] != seen["after"]
+    assert seen["code"] == [], f"code visible to the student: {seen['code'][:3]}"
+    assert seen["kernel_alive"] == 200 and seen["kernel_after_close"] == 404, "closing the tab frees its kernel"
+    assert "import casekit" not in seen["html"] and "set_language(" not in seen["html"]
+    assert CJK.search(seen["index"]) and re.search(r"Unit \d", seen["index"])
+    shown_cjk = len(CJK.findall(seen["after"]))
+    if lang == "zh":
+        assert shown_cjk > 40, f"the explorer is not in Chinese: {seen['after'][:300]}"
+    print(f"\n{lang}: unit 1 interactive {seen['interactive_s']:.1f} s after the click; CJK characters shown: {shown_cjk}")

@@ -75,16 +75,21 @@ def unit_titles(nb_path: Path) -> tuple[str, str]:
 
 
 def prepare_folder(lang: str, dest: Path | None = None) -> Path:
-    """A folder holding only the served units, each with the class language set."""
+    """A folder holding only the served units, each with the class language set and its
+    paragraphs in that language first."""
+    from .language import order_text
+
     dest = Path(dest) if dest else Path(tempfile.mkdtemp(prefix="casekit-classroom-"))
     dest.mkdir(parents=True, exist_ok=True)
     for src in units():
         nb = json.loads(src.read_text(encoding="utf-8"))
         for cell in nb.get("cells", []):
+            text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
             if cell.get("cell_type") == "code":
-                text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
                 cell["source"] = _SET_LANG.sub(f'set_language("{lang}")', text)
                 cell["outputs"], cell["execution_count"] = [], None
+            elif cell.get("cell_type") == "markdown":
+                cell["source"] = order_text(text, lang)   # the class language's paragraph first
         (dest / src.name).write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
     return dest
 

@@ -189,6 +189,9 @@ def test_wheel_carries_data_units_and_student_versions_and_nothing_for_instructo
     for n, text in texts.items():
         if n.endswith(("RECORD", ".py")) or n in units:
             continue
+        if n.endswith(".dist-info/METADATA"):   # the README as the package's description: public by design
+            assert (ROOT / "README.md").read_text(encoding="utf-8").strip()[:2000] in text
+            continue
         fake = scratch / "file.ipynb"
         fake.write_text(json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": text}],
                                     "metadata": {}}), encoding="utf-8")

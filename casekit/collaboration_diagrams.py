@@ -20,7 +20,7 @@ from typing import Any
 import graphviz
 
 from . import collaboration as co
-from .diagrams import digraph
+from .diagrams import digraph, wrap
 from .i18n import get_language, set_language, t
 
 __all__ = ["framework", "data_structure", "process_model", "theory_model", "compare", "timeline", "COLORS"]
@@ -99,7 +99,8 @@ def data_structure(firm: str | None = None, lang: str | None = None) -> graphviz
         return g
 
 
-def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | None = None, actual_caps=()):
+def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | None = None, actual_caps=(),
+                   width: int = 20, aligned: bool = False):
     changed = changed or set()
     prev = None
     for i, s in enumerate(case.stages, 1):
@@ -114,9 +115,9 @@ def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | 
             act = {"rd": s.rd_activity, "marketing": s.marketing_activity}
             for side in (first, second):
                 ch = (i, f"{side}_activity" if side == "marketing" else "rd_activity") in changed
-                sg.node(f"{prefix}{i}{side}", f"{co.term(side)}\n{case.label(act[side])}", fillcolor=COLORS[side],
+                sg.node(f"{prefix}{i}{side}", f"{co.term(side)}\n{wrap(case.label(act[side]), width)}", fillcolor=COLORS[side],
                         color=COLORS["changed"] if ch else "#4a5a80", penwidth="2.5" if ch else "1")
-            inter = case.label(s.interaction) + (t("\n(via intermediary)", "\n（经中介）") if s.intermediary else "")
+            inter = wrap(case.label(s.interaction), width) + (t("\n(via intermediary)", "\n（经中介）") if s.intermediary else "")
             sg.edge(f"{prefix}{i}{first}", f"{prefix}{i}{second}", label=inter,
                     color=COLORS["changed"] if (i, "interaction") in changed else "#4a5a80",
                     dir="forward" if (s.depth or 1) == 1 else "both", penwidth=str(s.depth or 1))
@@ -124,18 +125,21 @@ def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | 
         status = o.status if o else "formed"
         style = {"formed": ("filled", COLORS["capability"], "#4a5a80"), "at_risk": ("filled,dashed", "#fff3e0", COLORS["at_risk"]),
                  "no_new": ("filled,dotted", "white", "#999999"), "not_formed": ("filled,dashed", "#eeeeee", COLORS["lost"])}[status]
-        label = case.label(cap) if cap else "—"
+        label = wrap(case.label(cap), width) if cap else "—"
         if o is not None and status != "formed":
             label += f"\n({o.status_label})"
         g.node(f"{prefix}cap{i}", label, shape="box", style=style[0] + ",rounded", fillcolor=style[1], color=style[2],
                fontcolor="#777777" if status == "not_formed" else "black")
         g.edge(f"{prefix}{i}{second}", f"{prefix}cap{i}", t("forms", "形成"), style="dashed" if status == "not_formed" else "solid")
         if prev:
-            g.edge(prev, f"{prefix}cap{i}", t("progression", "进阶"), color="#7a5aa0")
+            # aligned: every stage starts in the same column (the progression does not push the next
+            # stage a column further), which keeps a left-to-right drawing narrow
+            g.edge(prev, f"{prefix}cap{i}", t("progression", "进阶"), color="#7a5aa0",
+                   **({"constraint": "false"} if aligned else {}))
         prev = f"{prefix}cap{i}"
     lost = [c for c in actual_caps if outcomes is not None and c not in {o.capability for o in outcomes if o.status in ("formed", "at_risk")}]
     for c in lost:
-        g.node(f"{prefix}lost_{c}", t("not formed: ", "未形成：") + case.label(c), style="filled,dashed,rounded",
+        g.node(f"{prefix}lost_{c}", wrap(t("not formed: ", "未形成：") + case.label(c), width + 8), style="filled,dashed,rounded",
                fillcolor="#f2f2f2", color=COLORS["changed"], fontcolor="#777777")
 
 
@@ -168,7 +172,7 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
             g.node(f"mode_{f}", co.term(mode), fillcolor="#e8ecf5")
             g.node(f"proc_{f}", f"{co.term(lead)} → {co.term(other)}\n" + t("co-evolution", "协同演化"),
                    fillcolor=COLORS[lead])
-            caps = "\n".join(part["capability_zh" if zh else "capability_en"])
+            caps = "\n".join(wrap(c, 24) for c in part["capability_zh" if zh else "capability_en"])
             g.node(f"cap_{f}", caps, fillcolor=COLORS["capability"])
             g.edge(f"bm_{f}", f"mode_{f}", t("decides", "决定"))
             g.edge(f"mode_{f}", f"proc_{f}", t("decides", "决定"))
@@ -177,30 +181,37 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
                            "“精一赢家”的两个特征：\n资源约束强；研发与营销无中介协同"), shape="note", fillcolor="#fffbe6")
         for f in st.firm.unique():
             g.edge("traits", f"mode_{f}", style="dotted", arrowhead="none")
-        g.attr(label=t("Source 000, Figure 5 (theory model): independent-innovation capability raised by R&D–marketing "
-                       "collaboration", "文献000 图5 理论模型：研发营销协同如何提升自主创新能力"), labelloc="b")
+        g.attr(label=wrap(t("Source 000, Figure 5 (theory model): independent-innovation capability raised by "
+                            "R&D–marketing collaboration", "文献000 图5 理论模型：研发营销协同如何提升自主创新能力"), 64),
+               labelloc="b")
         return g
 
 
 def compare(evaluation: co.Evaluation, lang: str | None = None) -> graphviz.Digraph:
-    """Actual (left) vs alternative (right): changed stages in red, lost capabilities greyed."""
+    """Actual case (top) and alternative (below): changed stages in red, lost capabilities greyed."""
     with _lang(lang):
-        g = digraph("compare", rankdir="TB", newrank="true")
+        # Left to right, so the actual case sits above the alternative: side by side (top to bottom)
+        # the pair is too wide to read at a laptop's notebook width (text would shrink under 10 px).
+        g = digraph("compare", rankdir="LR", newrank="true")
         actual_eval = co.evaluate(evaluation.actual) if evaluation.actual is not None else None
-        with g.subgraph(name="cluster_actual") as a:
-            a.attr(label=t("Actual: ", "实际：") + evaluation.actual.name, style="rounded", color="#4a5a80")
-            _stage_cluster(a, evaluation.actual, "a", actual_eval.outcomes if actual_eval else None)
         changed = {(c.position, c.field) for c in evaluation.changes if c.position}
         with g.subgraph(name="cluster_alt") as b:
-            head = t("Alternative: ", "备选方案：") + evaluation.verdict_label
+            head = wrap(t("Alternative: ", "备选方案：") + evaluation.verdict_label, 48)
             case_changes = [c for c in evaluation.changes if c.position is None and c.field != "stage_count"]
             if case_changes:
-                head += "\n" + "; ".join(f"{c.field}: {co.term(str(c.actual))} → {co.term(str(c.alternative))}" for c in case_changes)
+                head += "\n" + wrap("; ".join(f"{c.field}: {co.term(str(c.actual))} → {co.term(str(c.alternative))}"
+                                              for c in case_changes), 48)
             b.attr(label=head, style="rounded", color=COLORS["changed"] if evaluation.changes else "#4a5a80")
             if evaluation.valid:
-                _stage_cluster(b, evaluation.case, "b", evaluation.outcomes, changed, evaluation.actual_capabilities)
+                _stage_cluster(b, evaluation.case, "b", evaluation.outcomes, changed, evaluation.actual_capabilities,
+                               width=12, aligned=True)
             else:
-                b.node("invalid", "\n".join(evaluation.problems), shape="note", fillcolor="#fde2e2")
+                b.node("invalid", "\n".join(wrap(p, 48) for p in evaluation.problems), shape="note", fillcolor="#fde2e2")
+        # dot stacks left-to-right clusters bottom up: the actual case, drawn last, comes out on top
+        with g.subgraph(name="cluster_actual") as a:
+            a.attr(label=t("Actual: ", "实际：") + evaluation.actual.name, style="rounded", color="#4a5a80")
+            _stage_cluster(a, evaluation.actual, "a", actual_eval.outcomes if actual_eval else None, width=12,
+                           aligned=True)
         return g
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import graphviz
 
 from . import i18n
-from .diagrams import digraph
+from .diagrams import digraph, wrap
 from .six_paths import PATHS, TRAP_STEPS, adoption_matrix, cluster_actors, paths
 
 __all__ = ["path_taxonomy", "cluster_network", "adoption_chart", "trap_loop", "USED_COLOR", "MISSING_COLOR"]
@@ -81,19 +81,19 @@ def cluster_network() -> graphviz.Digraph:
             if r.kind == "foreign_partner":
                 continue
             fill = {"core_group": "#ffd8a8", "supplier_group": "#fff3bf"}.get(r.kind, "#f4f6fb")
-            c.node(r.firm, names[r.firm], fillcolor=fill,
+            c.node(r.firm, wrap(names[r.firm], 18), fillcolor=fill,
                    penwidth="2" if r.kind == "core_group" else "1")
     with g.subgraph(name="cluster_abroad") as c:
         c.attr(label=i18n.t("Foreign firms", "国外企业"), style="rounded,dashed", color="#888888")
         for r in df.itertuples():
             if r.kind == "foreign_partner":
-                c.node(r.firm, f"{names[r.firm]}\n({getattr(r, 'country_' + L)})", fillcolor="#e7f5ff")
+                c.node(r.firm, f"{wrap(names[r.firm], 18)}\n({getattr(r, 'country_' + L)})", fillcolor="#e7f5ff")
     for r in df.itertuples():
         for target in [t for t in str(r.linked_to).split(";") if t]:
             en, zh = rel[str(r.relation)]
             label = i18n.t(en, zh)
             if r.path:
-                label += f"\n{short[r.path]}"
+                label += f"\n{wrap(short[r.path], 16)}"
             if r.relation == "predecessor_of":
                 g.edge(r.firm, target, label=label)
             elif r.relation == "supplies":

@@ -192,9 +192,14 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
     for col in df.columns:
         if col.endswith(f"_{other}") and f"{col[:-3]}_{lang}" in df.columns:
             continue
+        if f"{col}_{lang}" in df.columns and f"{col}_{other}" in df.columns:
+            continue   # an id with its labels beside it: show the label (under the id's name)
         base = col[:-3] if col.endswith(f"_{lang}") and f"{col[:-3]}_{other}" in df.columns else col
         keep[col] = base
     out = df[list(keep)].rename(columns=keep)
+    from .tables import label_codes   # labels, not codes (its own key column keeps its ids)
+
+    out = label_codes(out, lang, skip=tuple(df.columns[:1]))
     if columns is not None:
         missing = [c for c in columns if c not in out.columns]
         if missing:

@@ -1,0 +1,140 @@
+"""How tables look in a notebook: long text wraps instead of being cut with "...", text columns keep
+a readable width (Chinese is never squeezed to a character a line), and a table is never wider
+than the output area (a laptop at 1280×800 with JupyterLab's file browser open has about 848 px).
+
+pandas' own notebook view cuts every cell after 50 characters and lets JupyterLab set column
+widths, which squeezes Chinese to a character or two a line. Once casekit is imported in a
+notebook, every DataFrame is shown through :func:`frame_html` instead (``install`` does this;
+``uninstall`` goes back to pandas' view). The rows shown still follow pandas' ``display.max_rows``.
+
+>>> import pandas as pd
+>>> html = frame_html(pd.DataFrame({"how": ["x" * 80], "n": [1]}))
+>>> "x" * 80 in html and "..." not in html
+True
+>>> "min-width:" in html and "white-space:normal" in html
+True
+"""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pandas as pd
+
+__all__ = ["frame_html", "install", "uninstall", "glossary", "label_codes"]
+
+_ids = itertools.count()
+_CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")
+
+
+def _columns(text: str) -> int:
+    """Display width in columns: a Chinese character takes two."""
+    return len(text) + len(_CJK.findall(text))
+
+
+def _min_width(col: pd.Series) -> str | None:
+    """A minimum width for a text column, from its longest entry (in em), or None for short ones."""
+    dtype = col.dtype
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)):
+        return None
+    values = col.dropna().head(500)
+    if values.empty:
+        return None
+    longest = max(_columns(str(v)) for v in values)
+    if longest > 60:
+        return "11em"
+    if longest > 24:
+        return "6em"
+    return None
+
+
+def frame_html(df: pd.DataFrame) -> str:
+    """``df`` as HTML for a notebook: no cut text, wrapping text columns with a minimum width."""
+    cls = f"ck-t{next(_ids)}"
+    opt = pd.get_option
+    max_rows = opt("display.max_rows")
+    if max_rows and len(df) > max_rows:   # as pandas does: a long table shows min_rows of them
+        max_rows = opt("display.min_rows") or max_rows
+    body = df.to_html(max_rows=max_rows, max_cols=opt("display.max_columns"), show_dimensions=opt("display.show_dimensions"),
+                      border=0, sparsify=False, classes=["dataframe", "ck-table", cls])
+    rules = [f".{cls}{{border-collapse:collapse;max-width:100%;table-layout:auto}}",
+             f".{cls} td,.{cls} th{{white-space:normal;overflow-wrap:anywhere;vertical-align:top;"
+             f"text-overflow:clip;max-width:28em}}"]
+    offset = df.index.nlevels
+    shown = df.columns if df.shape[1] <= (opt("display.max_columns") or df.shape[1]) else []
+    for j, _ in enumerate(shown):
+        width = _min_width(df.iloc[:, j])
+        if width:
+            rules.append(f".{cls} tbody td:nth-child({offset + j + 1}){{min-width:{width};text-align:left}}")
+    return f'<div class="ck-frame" style="max-width:100%"><style>{"".join(rules)}</style>{body}</div>'
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return shell if shell is not None and hasattr(shell, "display_formatter") else None
+
+
+def install() -> bool:
+    """Show DataFrames through :func:`frame_html` in this IPython session. True if it took."""
+    shell = _shell()
+    if shell is None:
+        return False
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
+    return True
+
+
+def uninstall() -> None:
+    """Back to pandas' own notebook view."""
+    shell = _shell()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].type_printers.pop(pd.DataFrame, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Labels, not codes: a display table shows "产品创新型", not "product_innovation"
+# --------------------------------------------------------------------------------------------
+_glossary: dict[str, tuple[str, str]] = {}
+
+
+def glossary() -> dict[str, tuple[str, str]]:
+    """Every id the kit names, with its (English, Chinese) label: the kit's terms (business models,
+    modes, severities, source types) and the id column of every dataset that has ``name_en`` and
+    ``name_zh`` (firms, paths, cluster modes, ...). Built once."""
+    if not _glossary:
+        from . import collaboration, diagrams
+        from .datasets import dataset_names, load_dataset
+
+        for name in dataset_names():
+            df = load_dataset(name)
+            if {"name_en", "name_zh"} <= set(df.columns):
+                key = df.columns[0]
+                for k, en, zh in zip(df[key].astype(str), df["name_en"], df["name_zh"]):
+                    _glossary.setdefault(k, (str(en), str(zh)))
+        _glossary.update(diagrams._TYPE_NAMES)
+        _glossary.update(collaboration.SEVERITIES)
+        _glossary.update(collaboration._LABELS)
+    return _glossary
+
+
+def label_codes(df: pd.DataFrame, lang: str, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``df`` with every id column (all its values, or all parts of ``a;b`` lists, are known ids)
+    shown as labels in ``lang``; columns in ``skip`` (a dataset's own key) keep their ids."""
+    terms = glossary()
+    k = 1 if lang == "zh" else 0
+    sep = "；" if lang == "zh" else "; "
+    out = df.copy()
+    for j, col in enumerate(df.columns):
+        if col in skip or df.iloc[:, j].dtype.kind in "biufcmM":
+            continue
+        values = df.iloc[:, j].dropna().astype(str)
+        parts = [p for v in values.unique() for p in v.split(";") if p]
+        if not parts or any(p not in terms for p in parts):
+            continue
+        out.isetitem(j, df.iloc[:, j].map(
+            lambda v: v if pd.isna(v) else sep.join(terms[p][k] for p in str(v).split(";") if p)))
+    return out

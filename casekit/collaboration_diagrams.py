@@ -216,10 +216,16 @@ def compare(evaluation: co.Evaluation, lang: str | None = None) -> graphviz.Digr
 
 
 def timeline(lang: str | None = None, ax=None):
-    """Both firms 1996–2022: stage bands (years as printed) and key events. Returns the Figure."""
+    """Both firms 1996–2022: stage bands (years as printed) and key events. Returns the Figure.
+
+    Drawn at a notebook's width (8.6 in, under the 848 px a laptop leaves beside the file browser)
+    so it is shown at its own size: no text under 8 pt (10.7 px), the notes wrapped to the width.
+    A bare ``cd.timeline()`` shows it once: the figure is returned, not also left to pyplot.
+    """
     import matplotlib.pyplot as plt
 
     from . import load_dataset
+    from .diagrams import wrap
     from .plotting import use_cjk_fonts
 
     with _lang(lang):
@@ -228,49 +234,59 @@ def timeline(lang: str | None = None, ax=None):
         st = load_dataset("stages").sort_values(["firm", "order"])
         ev = load_dataset("firm_events")
         firms = load_dataset("firms").set_index("firm")
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(12, 6.2))
-        else:
-            fig = ax.figure
-        rows = {"keda": 1, "zhongtu": 0}
-        palette = ["#c6dbef", "#9ecae1", "#6baed6"]
         notes = []
-        for r in st.itertuples():
-            y = rows[r.firm]
-            width = r.end_year - r.start_year + 1
-            ax.barh(y, width, left=r.start_year, height=0.42, color=palette[r.order - 1], edgecolor="#335", alpha=0.85)
-            name = r.name_zh if zh else r.name_en
-            cap = r.capability_zh if zh else r.capability_en
-            ax.text(r.start_year + width / 2, y, f"{r.order}" if width < 6 else f"{r.order}. {name}\n{cap}",
-                    ha="center", va="center", fontsize=8 if width >= 6 else 9)
         for firm, part in ev.groupby("firm", observed=True, sort=False):
             prefix = "K" if firm == "keda" else "Z"
-            seen: dict = {}
             for n, r in enumerate(part.itertuples(), 1):
-                exact = r.precision == "exact"
-                k = seen[(r.start_year, r.end_year)] = seen.get((r.start_year, r.end_year), -1) + 1
-                x = (r.start_year + 0.5 if exact else (r.start_year + r.end_year + 1) / 2) + 0.7 * k
-                y = rows[r.firm] + 0.3 + 0.13 * ((n - 1) % 2)
-                if not exact:
-                    ax.plot([r.start_year, r.end_year + 1], [y, y], color="#b22", lw=1, alpha=0.6)
-                ax.plot([x], [y], marker="v" if exact else "o", color="#b22", ms=6)
-                ax.text(x, y + 0.06, f"{prefix}{n}", ha="center", va="bottom", fontsize=7.5, color="#622")
-                when = f"{r.start_year}" if exact else f"{r.start_year}–{r.end_year}"
+                when = f"{r.start_year}" if r.precision == "exact" else f"{r.start_year}–{r.end_year}"
                 notes.append(f"{prefix}{n} ({when}) {r.event_zh if zh else r.event_en}")
         for firm, part in st.groupby("firm", observed=True, sort=False):
             fname = firms.loc[firm, "name_zh" if zh else "name_en"]
             notes.append(f"{fname}: " + "; ".join(
                 f"{r.order} = {r.name_zh if zh else r.name_en} {r.start_year}–{r.end_year} → "
                 f"{r.capability_zh if zh else r.capability_en}" for r in part.itertuples()))
-        ax.set_yticks([0, 1], [firms.loc["zhongtu", "name_zh" if zh else "name_en"], firms.loc["keda", "name_zh" if zh else "name_en"]])
+        note_text = "\n".join(wrap(n, 120) for n in notes)
+        lines = note_text.count("\n") + 1
+        plot_h, notes_h = 3.4, lines * 8.5 * 1.3 / 72 + 0.75
+        created = ax is None
+        if created:
+            fig, ax = plt.subplots(figsize=(8.6, plot_h + notes_h + 0.45))
+        else:
+            fig = ax.figure
+        rows = {"keda": 1, "zhongtu": 0}
+        palette = ["#c6dbef", "#9ecae1", "#6baed6"]
+        for r in st.itertuples():
+            y = rows[r.firm]
+            width = r.end_year - r.start_year + 1
+            ax.barh(y, width, left=r.start_year, height=0.42, color=palette[r.order - 1], edgecolor="#335", alpha=0.85)
+            name = r.name_zh if zh else r.name_en
+            cap = r.capability_zh if zh else r.capability_en
+            label = f"{r.order}. {wrap(name, 24)}\n{wrap(cap, 24)}" if width >= 10 else f"{r.order}"
+            ax.text(r.start_year + width / 2, y, label, ha="center", va="center", fontsize=8 if width >= 10 else 9)
+        for firm, part in ev.groupby("firm", observed=True, sort=False):
+            prefix = "K" if firm == "keda" else "Z"
+            seen: dict = {}
+            for n, r in enumerate(part.itertuples(), 1):
+                exact = r.precision == "exact"
+                k = seen[(r.start_year, r.end_year)] = seen.get((r.start_year, r.end_year), -1) + 1
+                x = (r.start_year + 0.5 if exact else (r.start_year + r.end_year + 1) / 2) + 0.9 * k
+                y = rows[r.firm] + 0.3 + 0.13 * ((n - 1) % 2)
+                if not exact:
+                    ax.plot([r.start_year, r.end_year + 1], [y, y], color="#b22", lw=1, alpha=0.6)
+                ax.plot([x], [y], marker="v" if exact else "o", color="#b22", ms=6)
+                ax.text(x, y + 0.06, f"{prefix}{n}", ha="center", va="bottom", fontsize=8, color="#622")
+        ax.set_yticks([0, 1], [wrap(firms.loc[f, "name_zh" if zh else "name_en"], 16) for f in ("zhongtu", "keda")])
         ax.set_xlim(1995, 2024)
         ax.set_ylim(-0.4, 1.75)
-        ax.set_xlabel(t("year (bars cover first to last year; ▼ dated event, ● placed only within the years shown)",
-                        "年份（条形覆盖首年至末年；▼ 有确切年份的事件，● 原文只给出时段的事件）"))
+        ax.set_xlabel(wrap(t("year (bars cover first to last year; ▼ dated event, ● placed only within the years shown)",
+                             "年份（条形覆盖首年至末年；▼ 有确切年份的事件，● 原文只给出时段的事件）"), 110), fontsize=9)
         ax.set_title(t("Keda and Zhongtu, 1996–2022: stages and key events (source 000)",
-                       "科达与中涂1996—2022：阶段与关键事件（文献000）"))
+                       "科达与中涂1996—2022：阶段与关键事件（文献000）"), fontsize=11)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        fig.text(0.01, 0.01, "\n".join(notes), fontsize=7, va="bottom", ha="left", family=None)
-        fig.subplots_adjust(left=0.16, right=0.98, top=0.93, bottom=0.44)
+        if created:
+            height = fig.get_figheight()
+            fig.text(0.015, 0.012, note_text, fontsize=8.5, va="bottom", ha="left", linespacing=1.3)
+            fig.subplots_adjust(left=0.17, right=0.98, top=1 - 0.4 / height, bottom=(notes_h + 0.05) / height)
+            plt.close(fig)   # returned and shown once, not shown again by pyplot at the end of the cell
         return fig

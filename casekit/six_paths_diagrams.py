@@ -149,8 +149,9 @@ def adoption_chart(ax=None):
     counts = adoption_matrix("count")
     p = paths().set_index("path")
     firm_names = {"haier": ("Haier", "海尔"), "hisense": ("Hisense", "海信"), "aucma": ("Aucma", "澳柯玛")}
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(10, 3.4))
+    created = ax is None
+    if created:   # the width of a laptop's notebook (848 px): shown at its own size, text unshrunk
+        fig, ax = plt.subplots(figsize=(8.6, 3.6))
     else:
         fig = ax.figure
     ax.imshow(np.minimum(counts.to_numpy(dtype=float), 1), cmap="Greens", vmin=0, vmax=1.6, aspect="auto")
@@ -166,6 +167,8 @@ def adoption_chart(ax=None):
         if not bool(p.loc[path, "used_in_qingdao"]):
             ax.axvspan(j - 0.5, j + 0.5, color="#999999", alpha=0.15, lw=0)
     ax.set_title(i18n.t("Qingdao cluster: paths adopted, with years (004 §4)\ngrey: paths §5 says China's clusters generally lack",
-                        "青岛集群：各路径的采用及年份（004 第4节）\n灰色：第5节所说我国集群普遍缺乏的路径"))
+                        "青岛集群：各路径的采用及年份（004 第4节）\n灰色：第5节所说我国集群普遍缺乏的路径"), fontsize=11)
     fig.tight_layout()
+    if created:
+        plt.close(fig)   # returned and shown once, not shown again by pyplot at the end of the cell
     return fig

@@ -32,21 +32,33 @@ def _columns(text: str) -> int:
     return len(text) + len(_CJK.findall(text))
 
 
-def _min_width(col: pd.Series) -> str | None:
-    """A minimum width for a text column, from its longest entry (in em), or None for short ones."""
+def _is_text(col: pd.Series) -> bool:
     dtype = col.dtype
-    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
-            or isinstance(dtype, pd.CategoricalDtype)):
-        return None
-    values = col.dropna().head(500)
-    if values.empty:
-        return None
-    longest = max(_columns(str(v)) for v in values)
-    if longest > 60:
-        return "11em"
-    if longest > 24:
-        return "6em"
-    return None
+    return (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype))
+
+
+# Widths in em of the table's font (JupyterLab: 13 px): about 62 em fit 848 px, less each column's padding.
+_AREA_EM, _PAD_EM, _LONG_EM, _HEAD_EM, _FLOOR_EM = 62.0, 1.0, 11.0, 5.5, 3.0
+
+
+def _widths(df: pd.DataFrame) -> list[float]:
+    """A minimum width (em) for each column: its longest entry (capped, so long text wraps), at
+    least a short header's width; scaled down together when the table would be wider than the
+    output area, but never under 3 em (Chinese keeps three characters a line)."""
+    wanted = []
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        values = col.dropna().head(500).astype(str) if _is_text(col) else col.dropna().head(500).map(str)
+        longest = max((_columns(v) for v in values), default=1)
+        header = max((_columns(str(h)) for h in (df.columns[j] if isinstance(df.columns[j], tuple)
+                                                    else (df.columns[j],))), default=1)
+        wanted.append(max(min(longest * 0.55, _LONG_EM), min(header * 0.55, _HEAD_EM)))
+    budget = _AREA_EM - _PAD_EM * (df.shape[1] + df.index.nlevels) - 3.0 * df.index.nlevels
+    total = sum(wanted)
+    if total > budget > 0:
+        wanted = [max(w * budget / total, min(w, _FLOOR_EM)) for w in wanted]
+    return wanted
 
 
 def frame_html(df: pd.DataFrame) -> str:
@@ -56,17 +68,17 @@ def frame_html(df: pd.DataFrame) -> str:
     max_rows = opt("display.max_rows")
     if max_rows and len(df) > max_rows:   # as pandas does: a long table shows min_rows of them
         max_rows = opt("display.min_rows") or max_rows
-    body = df.to_html(max_rows=max_rows, max_cols=opt("display.max_columns"), show_dimensions=opt("display.show_dimensions"),
+    max_cols = opt("display.max_columns")
+    body = df.to_html(max_rows=max_rows, max_cols=max_cols, show_dimensions=opt("display.show_dimensions"),
                       border=0, sparsify=False, classes=["dataframe", "ck-table", cls])
     rules = [f".{cls}{{border-collapse:collapse;max-width:100%;table-layout:auto}}",
              f".{cls} td,.{cls} th{{white-space:normal;overflow-wrap:anywhere;vertical-align:top;"
-             f"text-overflow:clip;max-width:28em}}"]
+             f"text-overflow:clip}}"]
     offset = df.index.nlevels
-    shown = df.columns if df.shape[1] <= (opt("display.max_columns") or df.shape[1]) else []
-    for j, _ in enumerate(shown):
-        width = _min_width(df.iloc[:, j])
-        if width:
-            rules.append(f".{cls} tbody td:nth-child({offset + j + 1}){{min-width:{width};text-align:left}}")
+    if not max_cols or df.shape[1] <= max_cols:   # with columns left out, positions would not match
+        for j, width in enumerate(_widths(df)):
+            align = "text-align:left;" if _is_text(df.iloc[:, j]) else ""
+            rules.append(f".{cls} tr>:nth-child({offset + j + 1}){{min-width:{width:.1f}em;{align}}}")
     return f'<div class="ck-frame" style="max-width:100%"><style>{"".join(rules)}</style>{body}</div>'
 
 

@@ -434,8 +434,9 @@ class LabPage:
         """Cells whose output shows a diagram, a figure or a table (for screenshots)."""
         return self.page.evaluate("""() => { const out = [];
             window.jupyterapp.shell.currentWidget.content.widgets.forEach((c, i) => {
-              if (c.model.type === 'code' && c.node.querySelector('.jp-Cell-outputArea img, .jp-Cell-outputArea svg.graph, '
-                  + '.jp-Cell-outputArea table, .jp-Cell-outputArea .jupyter-widgets svg')) out.push(i); });
+              const area = c.node.querySelector('.jp-Cell-outputArea');
+              if (c.model.type === 'code' && area && (area.querySelector('img, table') ||
+                  [...area.querySelectorAll('svg')].some(s => s.getBoundingClientRect().width > 60))) out.push(i); });
             return out; }""")
 
     def snapshot(self) -> dict:

@@ -60,13 +60,24 @@ def test_the_timeline_shows_every_year_and_note():
 
 
 def test_tables_wrap_long_text_instead_of_cutting_it():
+    import re
+
     df = pd.DataFrame({"how": ["because " * 20], "n": [3], "zh": ["研发与营销的协同互动贯穿企业成长的各个阶段" * 2]})
     html = tables.frame_html(df)
     assert "because " * 19 in html and "..." not in html and "…" not in html
     assert "white-space:normal" in html
-    # both text columns (the 1st and 3rd data cells; the index is child 1) get a minimum width
-    assert "td:nth-child(2){min-width" in html and "td:nth-child(4){min-width" in html
-    assert "td:nth-child(3){min-width" not in html
+    widths = {int(k): float(v) for k, v in re.findall(r"nth-child\((\d)\)\{min-width:([\d.]+)em", html)}
+    # the index is child 1: long text columns get a wide minimum (they wrap), the number a narrow one
+    assert widths[2] >= 10 and widths[4] >= 10 and widths[3] < 2
+
+
+def test_a_wide_chinese_table_keeps_three_characters_a_line_and_fits():
+    import re
+
+    df = pd.DataFrame({f"列{i}": ["研发与营销的协同互动贯穿企业成长"] for i in range(14)})
+    widths = [float(w) for w in re.findall(r"min-width:([\d.]+)em", tables.frame_html(df))]
+    assert len(widths) == 14 and min(widths) >= 3.0
+    assert sum(widths) + 14 <= 62 + 1e-6, "the minimum widths alone must not be wider than the output area"
 
 
 def test_casekit_shows_dataframes_through_its_table_view_in_a_notebook():

@@ -130,7 +130,8 @@ class CostCurveExplorer:
         self.key_points: KeyPoints = self.scenario.key_points()
         self.widget = w.VBox([
             w.HBox([w.VBox([self.controls[n] for n in SLIDERS[:2]] + [self.controls["output_range"]]),
-                    w.VBox([self.controls[n] for n in SLIDERS[2:]] + [self.reset_button])]),
+                    w.VBox([self.controls[n] for n in SLIDERS[2:]] + [self.reset_button])],
+                   layout=w.Layout(flex_flow="row wrap")),   # two columns of sliders, one on a narrow screen
             self.image, self.readout])
         self._relabel_controls()
         self._render(self.default, self.default, relabel=True)

@@ -38,8 +38,8 @@ def _is_text(col: pd.Series) -> bool:
             or isinstance(dtype, pd.CategoricalDtype))
 
 
-# Widths in em of the table's font (JupyterLab: 13 px): about 62 em fit 848 px, less each column's padding.
-_AREA_EM, _PAD_EM, _LONG_EM, _HEAD_EM, _FLOOR_EM = 62.0, 1.0, 11.0, 5.5, 3.0
+# Widths in em of the table's font (JupyterLab: 13 px): about 60 em fit 848 px, less each column's padding.
+_AREA_EM, _PAD_EM, _LONG_EM, _HEAD_EM, _FLOOR_EM = 60.0, 1.0, 11.0, 5.5, 3.0
 
 
 def _widths(df: pd.DataFrame) -> list[float]:

@@ -291,3 +291,20 @@ def _montage(pngs: list[bytes], path: Path) -> None:
         sheet.paste(im, (x, 0))
         x += im.width + 4
     sheet.resize((sheet.width * 3, sheet.height * 3), Image.NEAREST).save(path)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_stem)
+def test_layout_in_chinese_fits_a_laptop(path, lab, served):
+    """The same notebook as a student runs it in Chinese: Chinese tables keep several characters
+    a line, and nothing is wider than the output area."""
+    rel = f"zh/{path.name}"
+    chinese_copy(path, served / rel)
+    _run(lab, rel, SHOTS / f"zh_{path.stem}__1280x800__run_all.png")
+    try:
+        found = lab.layout()
+        for cell in lab.figure_cells():
+            lab.screenshot_cell(cell, SHOTS / f"zh_{path.stem}__1280x800__cell{cell:02d}.png")
+    finally:
+        lab.close()
+    problems = layout_problems(found)
+    assert not problems, f"{rel}: {len(problems)} layout problem(s) in Chinese:\n" + "\n".join(problems[:40])

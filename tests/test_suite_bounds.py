@@ -30,8 +30,8 @@ def test_a_hung_otter_run_is_stopped_retried_once_and_reported(tmp_path, monkeyp
     exe = _fake_python(tmp_path, f'echo "$JUPYTER_RUNTIME_DIR" >> {log}; echo "kernel started"; exec sleep 60')
     monkeypatch.setattr(build.sys, "executable", str(exe))
     t0 = time.monotonic()
-    with pytest.raises(CasekitError, match=r"did not finish within 2 s, 2 times(.|\n)*kernel started"):
-        build.otter("assign", "master.ipynb", "out", cwd=tmp_path, timeout=4)
+    with pytest.raises(CasekitError, match=r"did not finish within 1 s, 2 times(.|\n)*kernel started"):
+        build.otter("assign", "master.ipynb", "out", cwd=tmp_path, timeout=2)
     assert time.monotonic() - t0 < 15
     runtimes = log.read_text().split()
     assert len(runtimes) == 2 and runtimes[0] != runtimes[1], "each attempt gets its own runtime folder"
@@ -43,7 +43,7 @@ def test_a_run_that_answers_on_the_second_try_succeeds(tmp_path, monkeypatch):
     flag = tmp_path / "tried"
     exe = _fake_python(tmp_path, f'if [ -e {flag} ]; then echo done; exit 0; fi; touch {flag}; exec sleep 60')
     monkeypatch.setattr(build.sys, "executable", str(exe))
-    res = build.otter("assign", "m.ipynb", "o", cwd=tmp_path, timeout=6)
+    res = build.otter("assign", "m.ipynb", "o", cwd=tmp_path, timeout=3)
     assert res.returncode == 0 and "done" in res.stdout
 
 

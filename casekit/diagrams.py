@@ -159,7 +159,7 @@ def _fitted_widget(source: str):
     import ipywidgets
     from graphviz_anywidget import graphviz_widget
 
-    box = graphviz_widget(source)
+    box = graphviz_widget(source, controls=False)   # its search/zoom bar is cut at a laptop's width
     box.add_class("ck-graph")
     box.layout.max_width = "100%"
     box.children = (*box.children, ipywidgets.HTML(_WIDGET_CSS))

@@ -114,12 +114,13 @@ _glossary: dict[str, tuple[str, str]] = {}
 
 
 def glossary() -> dict[str, tuple[str, str]]:
-    """Every id the kit names, with its (English, Chinese) label: the kit's terms (business models,
-    modes, severities, source types) and the id column of every dataset that has ``name_en`` and
-    ``name_zh`` (firms, paths, cluster modes, ...). Built once."""
+    """Every id the kit names, with its (English, Chinese) label: the glossary (术语表) first, then
+    the kit's terms (business models, modes, severities, source types) and the id column of every
+    dataset that has ``name_en`` and ``name_zh`` (firms, paths, cluster modes, ...). Built once."""
     if not _glossary:
         from . import collaboration, diagrams
         from .datasets import dataset_names, load_dataset
+        from .glossary import glossary as terms
 
         for name in dataset_names():
             df = load_dataset(name)
@@ -130,6 +131,8 @@ def glossary() -> dict[str, tuple[str, str]]:
         _glossary.update(diagrams._TYPE_NAMES)
         _glossary.update(collaboration.SEVERITIES)
         _glossary.update(collaboration._LABELS)
+        g = terms()
+        _glossary.update({str(i): (str(en), str(zh)) for i, en, zh in zip(g["id"], g["en"], g["zh"])})
     return _glossary
 
 

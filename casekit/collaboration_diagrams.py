@@ -172,7 +172,9 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
             g.node(f"mode_{f}", co.term(mode), fillcolor="#e8ecf5")
             g.node(f"proc_{f}", f"{co.term(lead)} → {co.term(other)}\n" + t("co-evolution", "协同演化"),
                    fillcolor=COLORS[lead])
-            caps = "\n".join(wrap(c, 24) for c in part["capability_zh" if zh else "capability_en"])
+            # numbered and left-aligned (dot's \l): a wrapped capability still reads as one item
+            caps = "".join(f"{i}. " + wrap(c, 24).replace("\n", "\\l    ") + "\\l"
+                           for i, c in enumerate(part["capability_zh" if zh else "capability_en"], 1))
             g.node(f"cap_{f}", caps, fillcolor=COLORS["capability"])
             g.edge(f"bm_{f}", f"mode_{f}", t("decides", "决定"))
             g.edge(f"mode_{f}", f"proc_{f}", t("decides", "决定"))

@@ -76,7 +76,7 @@ def cluster_network() -> graphviz.Digraph:
            "alliance_partner": ("alliance", "联盟")}
     with g.subgraph(name="cluster_qingdao") as c:
         c.attr(label=i18n.t("Qingdao household-appliance cluster", "青岛家电大企业集群"), style="rounded",
-               color="#4a5a80")
+               color="#4a5a80", labelloc="b")   # below: edge labels run along the top of the box
         for r in df.itertuples():
             if r.kind == "foreign_partner":
                 continue

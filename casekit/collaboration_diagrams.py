@@ -163,7 +163,7 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
         zh = get_language() == "zh"
         st = load_dataset("stages").sort_values(["firm", "order"])
         firms = load_dataset("firms").set_index("firm")
-        g = digraph("theory_model", rankdir="LR")
+        g = digraph("theory_model", rankdir="LR", ranksep="0.35")   # compact: legible at a laptop's width
         for f, part in st.groupby("firm", observed=True, sort=False):
             bm, mode = str(firms.loc[f, "business_model"]), str(firms.loc[f, "collaboration_mode"])
             lead = str(part.lead.iloc[0])
@@ -173,7 +173,7 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
             g.node(f"proc_{f}", f"{co.term(lead)} → {co.term(other)}\n" + t("co-evolution", "协同演化"),
                    fillcolor=COLORS[lead])
             # numbered and left-aligned (dot's \l): a wrapped capability still reads as one item
-            caps = "".join(f"{i}. " + wrap(c, 24).replace("\n", "\\l    ") + "\\l"
+            caps = "".join(f"{i}. " + wrap(c, 20).replace("\n", "\\l    ") + "\\l"
                            for i, c in enumerate(part["capability_zh" if zh else "capability_en"], 1))
             g.node(f"cap_{f}", caps, fillcolor=COLORS["capability"])
             g.edge(f"bm_{f}", f"mode_{f}", t("decides", "决定"))

@@ -237,7 +237,7 @@ def provenance_map() -> graphviz.Digraph:
     docs: set[str] = set()
     for name in dataset_names():
         meta = metadata(name)
-        g.node(f"ds_{name}", f"{meta.title_zh if zh else meta.title_en}\\n({name})", fontsize="11",
+        g.node(f"ds_{name}", f"{wrap(meta.title_zh if zh else meta.title_en, 44)}\n({name})", fontsize="11",
                fillcolor="#fff4d6" if meta.illustrative else "#f4f6fb")
         for doc in meta.source.documents:
             docs.add(doc)

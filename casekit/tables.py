@@ -75,6 +75,8 @@ def frame_html(df: pd.DataFrame) -> str:
              f".{cls} td,.{cls} th{{white-space:normal;overflow-wrap:anywhere;vertical-align:top;"
              f"text-overflow:clip}}"]
     offset = df.index.nlevels
+    if max((_columns(str(v)) for v in df.index[:500]), default=0) <= 24:   # "12", "keda": never "1/2"
+        rules.append(f".{cls} tbody th{{white-space:nowrap;overflow-wrap:normal}}")
     if not max_cols or df.shape[1] <= max_cols:   # with columns left out, positions would not match
         for j, width in enumerate(_widths(df)):
             align = "text-align:left;" if _is_text(df.iloc[:, j]) else ""

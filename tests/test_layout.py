@@ -69,6 +69,7 @@ def test_tables_wrap_long_text_instead_of_cutting_it():
     widths = {int(k): float(v) for k, v in re.findall(r"nth-child\((\d)\)\{min-width:([\d.]+)em", html)}
     # the index is child 1: long text columns get a wide minimum (they wrap), the number a narrow one
     assert widths[2] >= 10 and widths[4] >= 10 and widths[3] < 2
+    assert "tbody th{white-space:nowrap" in html, "a short index (row numbers, ids) is never broken"
 
 
 def test_a_wide_chinese_table_keeps_three_characters_a_line_and_fits():

@@ -510,7 +510,21 @@ class LabPage:
         cell = self.page.locator(f"[data-ck-shot='1'] {part}".strip()).first
         cell.scroll_into_view_if_needed()
         self.page.wait_for_timeout(200)
-        return cell.screenshot(path=str(path), animations="disabled")
+        # An output taller than the window would be cut at the window's edge (Lab scrolls inside its
+        # own panel): make the window taller for the shot, never wider, so the layout is unchanged.
+        size = dict(self.page.viewport_size)
+        height = cell.evaluate("e => e.getBoundingClientRect().height")
+        if height > size["height"] - 150:
+            self.page.set_viewport_size({"width": size["width"], "height": int(min(height + 300, 8000))})
+            self.page.wait_for_timeout(400)
+            cell.scroll_into_view_if_needed()
+            self.page.wait_for_timeout(200)
+        try:
+            return cell.screenshot(path=str(path), animations="disabled")
+        finally:
+            if self.page.viewport_size != size:
+                self.page.set_viewport_size(size)
+                self.page.wait_for_timeout(300)
 
     def glyphs(self, selector: str, limit: int = 60) -> list[dict]:
         """Single CJK characters as rendered under ``selector``: each with its screenshot (PNG)."""

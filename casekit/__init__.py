@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import diagrams, i18n, plotting  # so casekit.diagrams.show(...) works after `import casekit`
+from . import diagrams, i18n, plotting, tables  # so casekit.diagrams.show(...) works after `import casekit`
 from .datasets import catalog, codebook, dataset_names, load_dataset, metadata, table
 from .decision_cases import show_case
 from .errors import CasekitError, install_ipython_handler
@@ -52,3 +52,4 @@ save = _boundary(save)
 
 
 install_ipython_handler()
+tables.install()   # in a notebook: DataFrames wrap long text instead of cutting it, and fit the screen

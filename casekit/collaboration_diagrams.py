@@ -20,7 +20,7 @@ from typing import Any
 import graphviz
 
 from . import collaboration as co
-from .diagrams import digraph
+from .diagrams import digraph, wrap
 from .errors import CasekitError
 from .i18n import get_language, set_language, t
 
@@ -100,7 +100,8 @@ def data_structure(firm: str | None = None, lang: str | None = None) -> graphviz
         return g
 
 
-def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | None = None, actual_caps=()):
+def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | None = None, actual_caps=(),
+                   width: int = 20, aligned: bool = False):
     changed = changed or set()
     prev = None
     for i, s in enumerate(case.stages, 1):
@@ -115,9 +116,9 @@ def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | 
             act = {"rd": s.rd_activity, "marketing": s.marketing_activity}
             for side in (first, second):
                 ch = (i, f"{side}_activity" if side == "marketing" else "rd_activity") in changed
-                sg.node(f"{prefix}{i}{side}", f"{co.term(side)}\n{case.label(act[side])}", fillcolor=COLORS[side],
+                sg.node(f"{prefix}{i}{side}", f"{co.term(side)}\n{wrap(case.label(act[side]), width)}", fillcolor=COLORS[side],
                         color=COLORS["changed"] if ch else "#4a5a80", penwidth="2.5" if ch else "1")
-            inter = case.label(s.interaction) + (t("\n(via intermediary)", "\n（经中介）") if s.intermediary else "")
+            inter = wrap(case.label(s.interaction), width) + (t("\n(via intermediary)", "\n（经中介）") if s.intermediary else "")
             sg.edge(f"{prefix}{i}{first}", f"{prefix}{i}{second}", label=inter,
                     color=COLORS["changed"] if (i, "interaction") in changed else "#4a5a80",
                     dir="forward" if (s.depth or 1) == 1 else "both", penwidth=str(s.depth or 1))
@@ -125,18 +126,21 @@ def _stage_cluster(g, case: co.Case, prefix: str, outcomes=None, changed: set | 
         status = o.status if o else "formed"
         style = {"formed": ("filled", COLORS["capability"], "#4a5a80"), "at_risk": ("filled,dashed", "#fff3e0", COLORS["at_risk"]),
                  "no_new": ("filled,dotted", "white", "#999999"), "not_formed": ("filled,dashed", "#eeeeee", COLORS["lost"])}[status]
-        label = case.label(cap) if cap else "—"
+        label = wrap(case.label(cap), width) if cap else "—"
         if o is not None and status != "formed":
             label += f"\n({o.status_label})"
         g.node(f"{prefix}cap{i}", label, shape="box", style=style[0] + ",rounded", fillcolor=style[1], color=style[2],
                fontcolor="#777777" if status == "not_formed" else "black")
         g.edge(f"{prefix}{i}{second}", f"{prefix}cap{i}", t("forms", "形成"), style="dashed" if status == "not_formed" else "solid")
         if prev:
-            g.edge(prev, f"{prefix}cap{i}", t("progression", "进阶"), color="#7a5aa0")
+            # aligned: every stage starts in the same column (the progression does not push the next
+            # stage a column further), which keeps a left-to-right drawing narrow
+            g.edge(prev, f"{prefix}cap{i}", t("progression", "进阶"), color="#7a5aa0",
+                   **({"constraint": "false"} if aligned else {}))
         prev = f"{prefix}cap{i}"
     lost = [c for c in actual_caps if outcomes is not None and c not in {o.capability for o in outcomes if o.status in ("formed", "at_risk")}]
     for c in lost:
-        g.node(f"{prefix}lost_{c}", t("not formed: ", "未形成：") + case.label(c), style="filled,dashed,rounded",
+        g.node(f"{prefix}lost_{c}", wrap(t("not formed: ", "未形成：") + case.label(c), width + 8), style="filled,dashed,rounded",
                fillcolor="#f2f2f2", color=COLORS["changed"], fontcolor="#777777")
 
 
@@ -168,7 +172,7 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
         zh = get_language() == "zh"
         st = load_dataset("stages").sort_values(["firm", "order"])
         firms = load_dataset("firms").set_index("firm")
-        g = digraph("theory_model", rankdir="LR")
+        g = digraph("theory_model", rankdir="LR", ranksep="0.35")   # compact: legible at a laptop's width
         for f, part in st.groupby("firm", observed=True, sort=False):
             bm, mode = str(firms.loc[f, "business_model"]), str(firms.loc[f, "collaboration_mode"])
             lead = str(part.lead.iloc[0])
@@ -177,7 +181,9 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
             g.node(f"mode_{f}", co.term(mode), fillcolor="#e8ecf5")
             g.node(f"proc_{f}", f"{co.term(lead)} → {co.term(other)}\n" + t("co-evolution", "协同演化"),
                    fillcolor=COLORS[lead])
-            caps = "\n".join(part["capability_zh" if zh else "capability_en"])
+            # numbered and left-aligned (dot's \l): a wrapped capability still reads as one item
+            caps = "".join(f"{i}. " + wrap(c, 20).replace("\n", "\\l    ") + "\\l"
+                           for i, c in enumerate(part["capability_zh" if zh else "capability_en"], 1))
             g.node(f"cap_{f}", caps, fillcolor=COLORS["capability"])
             g.edge(f"bm_{f}", f"mode_{f}", t("decides", "决定"))
             g.edge(f"mode_{f}", f"proc_{f}", t("decides", "决定"))
@@ -186,13 +192,14 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
                            "“精一赢家”的两个特征：\n资源约束强；研发与营销无中介协同"), shape="note", fillcolor="#fffbe6")
         for f in st.firm.unique():
             g.edge("traits", f"mode_{f}", style="dotted", arrowhead="none")
-        g.attr(label=t("Source 000, Figure 5 (theory model): independent-innovation capability raised by R&D–marketing "
-                       "collaboration", "文献000 图5 理论模型：研发营销协同如何提升自主创新能力"), labelloc="b")
+        g.attr(label=wrap(t("Source 000, Figure 5 (theory model): independent-innovation capability raised by "
+                            "R&D–marketing collaboration", "文献000 图5 理论模型：研发营销协同如何提升自主创新能力"), 64),
+               labelloc="b")
         return g
 
 
 def compare(evaluation: co.Evaluation, lang: str | None = None) -> graphviz.Digraph:
-    """Actual (left) vs alternative (right): changed stages in red, lost capabilities greyed."""
+    """Actual case (top) and alternative (below): changed stages in red, lost capabilities greyed."""
     if not isinstance(evaluation, co.Evaluation) or not isinstance(evaluation.actual, co.Case) \
             or not isinstance(evaluation.case, co.Case):
         what = "an evaluation without a case" if isinstance(evaluation, co.Evaluation) else type(evaluation).__name__
@@ -201,30 +208,42 @@ def compare(evaluation: co.Evaluation, lang: str | None = None) -> graphviz.Digr
                              f"compare() 绘制的是 evaluate() 对某个案例的结果，而不是 {what}；例如 "
                              "compare(evaluate(actual_case('keda').skip(2)))。"))
     with _lang(lang):
-        g = digraph("compare", rankdir="TB", newrank="true")
+        # Left to right, so the actual case sits above the alternative: side by side (top to bottom)
+        # the pair is too wide to read at a laptop's notebook width (text would shrink under 10 px).
+        g = digraph("compare", rankdir="LR", newrank="true")
         actual_eval = co.evaluate(evaluation.actual) if evaluation.actual is not None else None
-        with g.subgraph(name="cluster_actual") as a:
-            a.attr(label=t("Actual: ", "实际：") + evaluation.actual.name, style="rounded", color="#4a5a80")
-            _stage_cluster(a, evaluation.actual, "a", actual_eval.outcomes if actual_eval else None)
         changed = {(c.position, c.field) for c in evaluation.changes if c.position}
         with g.subgraph(name="cluster_alt") as b:
-            head = t("Alternative: ", "备选方案：") + evaluation.verdict_label
+            head = wrap(t("Alternative: ", "备选方案：") + evaluation.verdict_label, 48)
             case_changes = [c for c in evaluation.changes if c.position is None and c.field != "stage_count"]
             if case_changes:
-                head += "\n" + "; ".join(f"{c.field}: {co.term(str(c.actual))} → {co.term(str(c.alternative))}" for c in case_changes)
+                head += "\n" + wrap("; ".join(f"{c.field}: {co.term(str(c.actual))} → {co.term(str(c.alternative))}"
+                                              for c in case_changes), 48)
             b.attr(label=head, style="rounded", color=COLORS["changed"] if evaluation.changes else "#4a5a80")
             if evaluation.valid:
-                _stage_cluster(b, evaluation.case, "b", evaluation.outcomes, changed, evaluation.actual_capabilities)
+                _stage_cluster(b, evaluation.case, "b", evaluation.outcomes, changed, evaluation.actual_capabilities,
+                               width=12, aligned=True)
             else:
-                b.node("invalid", "\n".join(evaluation.problems), shape="note", fillcolor="#fde2e2")
+                b.node("invalid", "\n".join(wrap(p, 48) for p in evaluation.problems), shape="note", fillcolor="#fde2e2")
+        # dot stacks left-to-right clusters bottom up: the actual case, drawn last, comes out on top
+        with g.subgraph(name="cluster_actual") as a:
+            a.attr(label=t("Actual: ", "实际：") + evaluation.actual.name, style="rounded", color="#4a5a80")
+            _stage_cluster(a, evaluation.actual, "a", actual_eval.outcomes if actual_eval else None, width=12,
+                           aligned=True)
         return g
 
 
 def timeline(lang: str | None = None, ax=None):
-    """Both firms 1996–2022: stage bands (years as printed) and key events. Returns the Figure."""
+    """Both firms 1996–2022: stage bands (years as printed) and key events. Returns the Figure.
+
+    Drawn at a notebook's width (8.6 in, under the 848 px a laptop leaves beside the file browser)
+    so it is shown at its own size: no text under 8 pt (10.7 px), the notes wrapped to the width.
+    A bare ``cd.timeline()`` shows it once: the figure is returned, not also left to pyplot.
+    """
     import matplotlib.pyplot as plt
 
     from . import load_dataset
+    from .diagrams import wrap
     from .plotting import use_cjk_fonts
 
     with _lang(lang):
@@ -233,51 +252,61 @@ def timeline(lang: str | None = None, ax=None):
         st = load_dataset("stages").sort_values(["firm", "order"])
         ev = load_dataset("firm_events")
         firms = load_dataset("firms").set_index("firm")
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(12, 6.2))
-        else:
-            fig = ax.figure
-        rows = {"keda": 1, "zhongtu": 0}
-        palette = ["#c6dbef", "#9ecae1", "#6baed6"]
         notes = []
-        for r in st.itertuples():
-            y = rows[r.firm]
-            width = r.end_year - r.start_year + 1
-            ax.barh(y, width, left=r.start_year, height=0.42, color=palette[r.order - 1], edgecolor="#335", alpha=0.85)
-            name = r.name_zh if zh else r.name_en
-            cap = r.capability_zh if zh else r.capability_en
-            ax.text(r.start_year + width / 2, y, f"{r.order}" if width < 6 else f"{r.order}. {name}\n{cap}",
-                    ha="center", va="center", fontsize=8 if width >= 6 else 9)
         for firm, part in ev.groupby("firm", observed=True, sort=False):
             prefix = "K" if firm == "keda" else "Z"
-            seen: dict = {}
             for n, r in enumerate(part.itertuples(), 1):
-                exact = r.precision == "exact"
-                k = seen[(r.start_year, r.end_year)] = seen.get((r.start_year, r.end_year), -1) + 1
-                x = (r.start_year + 0.5 if exact else (r.start_year + r.end_year + 1) / 2) + 0.7 * k
-                y = rows[r.firm] + 0.3 + 0.13 * ((n - 1) % 2)
-                if not exact:
-                    ax.plot([r.start_year, r.end_year + 1], [y, y], color="#b22", lw=1, alpha=0.6)
-                ax.plot([x], [y], marker="v" if exact else "o", color="#b22", ms=6)
-                ax.text(x, y + 0.06, f"{prefix}{n}", ha="center", va="bottom", fontsize=7.5, color="#622")
-                when = f"{r.start_year}" if exact else f"{r.start_year}–{r.end_year}"
+                when = f"{r.start_year}" if r.precision == "exact" else f"{r.start_year}–{r.end_year}"
                 notes.append(f"{prefix}{n} ({when}) {r.event_zh if zh else r.event_en}")
         for firm, part in st.groupby("firm", observed=True, sort=False):
             fname = firms.loc[firm, "name_zh" if zh else "name_en"]
             notes.append(f"{fname}: " + "; ".join(
                 f"{r.order} = {r.name_zh if zh else r.name_en} {r.start_year}–{r.end_year} → "
                 f"{r.capability_zh if zh else r.capability_en}" for r in part.itertuples()))
-        ax.set_yticks([0, 1], [firms.loc["zhongtu", "name_zh" if zh else "name_en"], firms.loc["keda", "name_zh" if zh else "name_en"]])
+        note_text = "\n".join(wrap(n, 120) for n in notes)
+        lines = note_text.count("\n") + 1
+        plot_h, notes_h = 3.4, lines * 8.5 * 1.3 / 72 + 0.75
+        created = ax is None
+        if created:
+            fig, ax = plt.subplots(figsize=(8.6, plot_h + notes_h + 0.45))
+        else:
+            fig = ax.figure
+        rows = {"keda": 1, "zhongtu": 0}
+        palette = ["#c6dbef", "#9ecae1", "#6baed6"]
+        for r in st.itertuples():
+            y = rows[r.firm]
+            width = r.end_year - r.start_year + 1
+            ax.barh(y, width, left=r.start_year, height=0.42, color=palette[r.order - 1], edgecolor="#335", alpha=0.85)
+            name = r.name_zh if zh else r.name_en
+            cap = r.capability_zh if zh else r.capability_en
+            label = f"{r.order}. {wrap(name, 24)}\n{wrap(cap, 24)}" if width >= 10 else f"{r.order}"
+            ax.text(r.start_year + width / 2, y, label, ha="center", va="center", fontsize=8 if width >= 10 else 9)
+        for firm, part in ev.groupby("firm", observed=True, sort=False):
+            prefix = "K" if firm == "keda" else "Z"
+            seen: dict = {}
+            for n, r in enumerate(part.itertuples(), 1):
+                exact = r.precision == "exact"
+                k = seen[(r.start_year, r.end_year)] = seen.get((r.start_year, r.end_year), -1) + 1
+                x = (r.start_year + 0.5 if exact else (r.start_year + r.end_year + 1) / 2) + 0.9 * k
+                y = rows[r.firm] + 0.3 + 0.13 * ((n - 1) % 2)
+                if not exact:
+                    ax.plot([r.start_year, r.end_year + 1], [y, y], color="#b22", lw=1, alpha=0.6)
+                ax.plot([x], [y], marker="v" if exact else "o", color="#b22", ms=6)
+                ax.text(x, y + 0.06, f"{prefix}{n}", ha="center", va="bottom", fontsize=8, color="#622")
+        ax.set_yticks([0, 1], [wrap(firms.loc[f, "name_zh" if zh else "name_en"], 16) for f in ("zhongtu", "keda")])
         ax.set_xlim(1995, 2024)
         ax.set_ylim(-0.4, 1.75)
-        ax.set_xlabel(t("year (bars cover first to last year; ▼ dated event, ● placed only within the years shown)",
-                        "年份（条形覆盖首年至末年；▼ 有确切年份的事件，● 原文只给出时段的事件）"))
+        ax.set_xlabel(wrap(t("year (bars cover first to last year; ▼ dated event, ● placed only within the years shown)",
+                             "年份（条形覆盖首年至末年；▼ 有确切年份的事件，● 原文只给出时段的事件）"), 110), fontsize=9)
         ax.set_title(t("Keda and Zhongtu, 1996–2022: stages and key events (source 000)",
-                       "科达与中涂1996—2022：阶段与关键事件（文献000）"))
+                       "科达与中涂1996—2022：阶段与关键事件（文献000）"), fontsize=11)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        fig.text(0.01, 0.01, "\n".join(notes), fontsize=7, va="bottom", ha="left", family=None)
-        fig.subplots_adjust(left=0.16, right=0.98, top=0.93, bottom=0.44)
+        if created:
+            height = fig.get_figheight()
+            fig.text(0.015, 0.012, note_text, fontsize=8.5, va="bottom", ha="left", linespacing=1.3)
+            fig.subplots_adjust(left=0.17, right=0.98, top=1 - 0.4 / height, bottom=(notes_h + 0.05) / height)
+            plt.close(fig)   # returned and shown once, not shown again by pyplot at the end of the cell
         return fig
 
 

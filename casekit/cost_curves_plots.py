@@ -232,7 +232,7 @@ def knowledge_integration_diagram():
     kit added to complete the picture are drawn dashed. Show with ``casekit.diagrams.show(g)``.
     """
     from .datasets import load_dataset
-    from .diagrams import digraph
+    from .diagrams import digraph, wrap
 
     nodes = load_dataset("knowledge_integration_nodes")
     edges = load_dataset("knowledge_integration_edges")
@@ -240,16 +240,17 @@ def knowledge_integration_diagram():
     rel = "relation_zh" if get_language() == "zh" else "relation_en"
     fill = {"knowledge": "#e8f0fe", "form": "#f3f3f3", "people": "#fff4e5", "channel": "#e6f4ea",
             "outcome": "#fde7e9"}
-    g = digraph("knowledge_integration", rankdir="TB")
-    g.attr(label=t("Knowledge integration inside the firm (003 Figure 2, rebuilt from §3.1.2; dashed: kit's addition)",
-                   "企业内部的知识整合（003 图2，依 §3.1.2 重建；虚线为本套件补充）"), labelloc="t")
+    g = digraph("knowledge_integration", rankdir="TB", nodesep="0.2")
+    g.attr("edge", fontsize="13")   # read at a laptop's notebook width: this drawing is wide in Chinese
+    g.attr(label=wrap(t("Knowledge integration inside the firm (003 Figure 2, rebuilt from §3.1.2; dashed: kit's addition)",
+                        "企业内部的知识整合（003 图2，依 §3.1.2 重建；虚线为本套件补充）"), 64), labelloc="t")
     for group, sub in nodes.groupby("group", observed=True, sort=False):
         with g.subgraph(name=f"cluster_{group}") as s:
             s.attr(style="invis")
             for row in sub.itertuples():
-                s.node(str(row.node), getattr(row, col), fillcolor=fill.get(str(group), "#f4f6fb"))
+                s.node(str(row.node), wrap(getattr(row, col), 12), fillcolor=fill.get(str(group), "#f4f6fb"))
     for row in edges.itertuples():
-        g.edge(str(row.source), str(row.target), label=getattr(row, rel),
+        g.edge(str(row.source), str(row.target), label=wrap(getattr(row, rel), 10),
                style="dashed" if row.basis == "kit_layout" else "solid")
     return g
 

@@ -183,7 +183,7 @@ class CostCurveExplorer:
         self.widget = w.VBox([
             w.HBox([w.VBox([row(n) for n in SLIDERS[:2]] + [row("output_range")]),
                     w.VBox([row(n) for n in SLIDERS[2:]] + [self.reset_button])],
-                   layout=w.Layout(flex_flow="row wrap")),
+                   layout=w.Layout(flex_flow="row wrap")),   # two columns of sliders, one on a narrow screen
             self.image, self.readout])
         self._relabel_controls()
         self._render(self.default, self.default, relabel=True)

@@ -249,8 +249,13 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
         c = str(col)               # a column may be named by a number
         if c.endswith(f"_{other}") and f"{c[:-3]}_{lang}" in names:
             continue
+        if f"{c}_{lang}" in names and f"{c}_{other}" in names:
+            continue   # an id with its labels beside it: show the label (under the id's name)
         keep[col] = c[:-3] if c.endswith(f"_{lang}") and f"{c[:-3]}_{other}" in names else col
     out = df[list(keep)].rename(columns=keep)
+    from .tables import label_codes   # labels, not codes (its own key column keeps its ids)
+
+    out = label_codes(out, lang, skip=tuple(df.columns[:1]))
     if columns is not None:
         have = list(out.columns)
         missing = [short(c, 40) for c in columns if not any(c is h or (type(c) is type(h) and c == h) for h in have)]

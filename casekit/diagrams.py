@@ -15,6 +15,7 @@ True
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import graphviz
 
 from .errors import CasekitError
 
-__all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "INSTALL_HINT", "provenance_map"]
+__all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "wrap", "INSTALL_HINT", "provenance_map"]
 
 # fontconfig and browsers both take a comma-separated fallback list.
 FONTS = "WenQuanYi Micro Hei,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,Helvetica,Arial,sans-serif"
@@ -73,6 +74,45 @@ def digraph(name: str | None = None, *, rankdir: str = "LR", **graph_attr: str) 
     return g
 
 
+def wrap(text: str, width: int = 22) -> str:
+    """``text`` broken into lines of about ``width`` columns for a node or edge label (a Chinese
+    character counts as two columns; existing line breaks are kept), so a diagram stays narrow
+    enough to be read at a notebook's width instead of being shrunk.
+
+    >>> wrap("independent-innovation capability raised by collaboration", 20)
+    'independent-innovation\\ncapability raised\\nby collaboration'
+    >>> wrap("研发营销协同提升自主创新能力", 12)
+    '研发营销协\\n同提升自主\\n创新能力'
+    >>> wrap("隐含经验类知识", 12)
+    '隐含经验\\n类知识'
+    """
+    def cols(s: str) -> int:
+        return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in s)
+
+    def greedy(tokens: list[str], w: int) -> list[str]:
+        lines, line = [], ""
+        for token in tokens:
+            if line and cols(line + token.rstrip()) > w:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line += token
+        return lines + [line.rstrip()]
+
+    out: list[str] = []
+    for para in str(text).split("\n"):
+        tokens = re.findall(r"[\u2e80-\u9fff\uff00-\uffef][，、；：。）」”]?|[^\s\u2e80-\u9fff\uff00-\uffef]+\s*|\s+", para)
+        lines = greedy(tokens, width)
+        # even lines rather than a long one and a stub ("隐含经验类知" / "识")
+        for w in range(-(-cols(para) // len(lines)), width):
+            even = greedy(tokens, w)
+            if len(even) == len(lines):
+                lines = even
+                break
+        out += lines
+    return "\n".join(out)
+
+
 class DotSource:
     """Fallback display: the DOT source and how to get the picture."""
 
@@ -86,20 +126,44 @@ class DotSource:
         return f"{INSTALL_HINT}\n\n{self.source}"
 
 
-# The widest drawing that fits a JupyterLab notebook on a 1280-px screen or projector (inches; dot
-# scales a larger drawing down to it, keeping proportions, and leaves a smaller one alone).
-SCREEN_SIZE = "11.5,40"
+class FittedSVG:
+    """dot's SVG as a notebook shows it: at its natural size when that fits, scaled down with its
+    viewBox to the output area's width when it does not, so no diagram runs off the side of the
+    screen (a laptop at 1280×800 with the file browser open has about 848 px). JupyterLab draws an
+    ``image/svg+xml`` output as an image at its own size, so the notebook gets the same SVG inline
+    in HTML with ``max-width: 100%``; the SVG itself stays in the bundle for export and slides.
+    Diagrams are laid out (wrapped labels, direction) so their text stays at least 10 px at that
+    width; shrinking is the last resort, not the layout."""
+
+    def __init__(self, svg: str):
+        self.data = svg
+
+    def _repr_svg_(self) -> str:
+        return self.data
+
+    def _repr_html_(self) -> str:
+        body = re.sub(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", "", self.data)
+        body = body.replace("<svg ", '<svg style="max-width:100%;height:auto;display:block" ', 1)
+        return f'<div class="ck-diagram" style="max-width:100%">{body}</div>'
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self._repr_html_(), "image/svg+xml": self.data}
 
 
-def _fit_width(graph: graphviz.Digraph | graphviz.Graph) -> graphviz.Digraph | graphviz.Graph:
-    """A copy of ``graph`` that dot scales down to the notebook's width if it is wider. JupyterLab
-    shows SVG output as an image at its own size, so a wide diagram would otherwise run off the
-    side of the screen. Saved files keep the full size."""
-    if "size" in graph.graph_attr:
-        return graph
-    fitted = graph.copy()
-    fitted.graph_attr["size"] = SCREEN_SIZE
-    return fitted
+# The in-browser renderer draws at natural size too: keep its drawing inside the cell.
+_WIDGET_CSS = ("<style>.ck-graph{max-width:100%}.ck-graph svg{max-width:100% !important;"
+               "height:auto !important}</style>")
+
+
+def _fitted_widget(source: str):
+    import ipywidgets
+    from graphviz_anywidget import graphviz_widget
+
+    box = graphviz_widget(source, controls=False)   # its search/zoom bar is cut at a laptop's width
+    box.add_class("ck-graph")
+    box.layout.max_width = "100%"
+    box.children = (*box.children, ipywidgets.HTML(_WIDGET_CSS))
+    return box
 
 
 def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:  # noqa: C901
@@ -112,18 +176,14 @@ def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:  # noqa: C901
     mode = render_mode()
     if mode == "svg":
         try:
-            from IPython.display import SVG
-
-            return SVG(_fit_width(graph).pipe(format="svg"))
+            return FittedSVG(graph.pipe(format="svg", encoding="utf-8"))
         except graphviz.ExecutableNotFound:
             mode = "wasm" if _has_wasm_widget() else "source"
         except graphviz.CalledProcessError as exc:  # a malformed graph: show what we can
             return DotSource(graph)
     if mode == "wasm":
         try:
-            from graphviz_anywidget import graphviz_widget
-
-            return graphviz_widget(graph.source)
+            return _fitted_widget(graph.source)
         except Exception:
             mode = "source"
     return DotSource(graph)
@@ -183,7 +243,7 @@ def provenance_map() -> graphviz.Digraph:
     docs: set[str] = set()
     for name in dataset_names():
         meta = metadata(name)
-        g.node(f"ds_{name}", f"{meta.title_zh if zh else meta.title_en}\\n({name})", fontsize="11",
+        g.node(f"ds_{name}", f"{wrap(meta.title_zh if zh else meta.title_en, 44)}\n({name})", fontsize="11",
                fillcolor="#fff4d6" if meta.illustrative else "#f4f6fb")
         for doc in meta.source.documents:
             docs.add(doc)

@@ -165,8 +165,8 @@ def source_quality_chart(ax=None):
 
     use_cjk_fonts()
     summary = landscape.source_quality_summary()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(9, 3.6))
+    if ax is None:   # the width of a laptop's notebook (848 px): shown at its own size, text unshrunk
+        fig, ax = plt.subplots(figsize=(8.6, 4.2))
     else:
         fig = ax.figure
     labels = [i18n.t(*landscape.SOURCE_TYPE_LABELS[s]) for s in summary.index]
@@ -180,7 +180,8 @@ def source_quality_chart(ax=None):
     ax.set_xlabel(i18n.t("number of numeric claims", "数字论断的条数"))
     ax.set_title(i18n.t("Who backs the numbers? Claims by source type and traceability",
                         "数字靠什么支撑？按来源类型与可追溯性统计的论断"))
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    # below the bars, not beside them: beside, it widened the figure past the output area
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import graphviz
 
 from . import i18n
-from .diagrams import digraph
+from .diagrams import digraph, wrap
 from .six_paths import PATHS, TRAP_STEPS, adoption_matrix, cluster_actors, paths
 
 __all__ = ["path_taxonomy", "cluster_network", "adoption_chart", "trap_loop", "USED_COLOR", "MISSING_COLOR"]
@@ -80,24 +80,24 @@ def cluster_network() -> graphviz.Digraph:
            "alliance_partner": ("alliance", "联盟")}
     with g.subgraph(name="cluster_qingdao") as c:
         c.attr(label=i18n.t("Qingdao household-appliance cluster", "青岛家电大企业集群"), style="rounded",
-               color="#4a5a80")
+               color="#4a5a80", labelloc="b")   # below: edge labels run along the top of the box
         for r in df.itertuples():
             if r.kind == "foreign_partner":
                 continue
             fill = {"core_group": "#ffd8a8", "supplier_group": "#fff3bf"}.get(r.kind, "#f4f6fb")
-            c.node(r.firm, names[r.firm], fillcolor=fill,
+            c.node(r.firm, wrap(names[r.firm], 18), fillcolor=fill,
                    penwidth="2" if r.kind == "core_group" else "1")
     with g.subgraph(name="cluster_abroad") as c:
         c.attr(label=i18n.t("Foreign firms", "国外企业"), style="rounded,dashed", color="#888888")
         for r in df.itertuples():
             if r.kind == "foreign_partner":
-                c.node(r.firm, f"{names[r.firm]}\n({getattr(r, 'country_' + L)})", fillcolor="#e7f5ff")
+                c.node(r.firm, f"{wrap(names[r.firm], 18)}\n({getattr(r, 'country_' + L)})", fillcolor="#e7f5ff")
     for r in df.itertuples():
         for target in [t for t in str(r.linked_to).split(";") if t]:
             en, zh = rel[str(r.relation)]
             label = i18n.t(en, zh)
             if r.path:
-                label += f"\n{short[r.path]}"
+                label += f"\n{wrap(short[r.path], 16)}"
             if r.relation == "predecessor_of":
                 g.edge(r.firm, target, label=label)
             elif r.relation == "supplies":
@@ -153,8 +153,9 @@ def adoption_chart(ax=None):
     counts = adoption_matrix("count")
     p = paths().set_index("path")
     firm_names = {"haier": ("Haier", "海尔"), "hisense": ("Hisense", "海信"), "aucma": ("Aucma", "澳柯玛")}
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(10, 3.4))
+    created = ax is None
+    if created:   # the width of a laptop's notebook (848 px): shown at its own size, text unshrunk
+        fig, ax = plt.subplots(figsize=(8.6, 3.6))
     else:
         fig = ax.figure
     ax.imshow(np.minimum(counts.to_numpy(dtype=float), 1), cmap="Greens", vmin=0, vmax=1.6, aspect="auto")
@@ -170,8 +171,10 @@ def adoption_chart(ax=None):
         if not bool(p.loc[path, "used_in_qingdao"]):
             ax.axvspan(j - 0.5, j + 0.5, color="#999999", alpha=0.15, lw=0)
     ax.set_title(i18n.t("Qingdao cluster: paths adopted, with years (004 §4)\ngrey: paths §5 says China's clusters generally lack",
-                        "青岛集群：各路径的采用及年份（004 第4节）\n灰色：第5节所说我国集群普遍缺乏的路径"))
+                        "青岛集群：各路径的采用及年份（004 第4节）\n灰色：第5节所说我国集群普遍缺乏的路径"), fontsize=11)
     fig.tight_layout()
+    if created:
+        plt.close(fig)   # returned and shown once, not shown again by pyplot at the end of the cell
     return fig
 
 

@@ -79,7 +79,9 @@ class LabServer:
         (config / "labconfig" / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
         _write_settings(settings)
-        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), PYTHONUNBUFFERED="1", **self.env)
+        # Its own config and runtime folders: no other Jupyter on the machine shares its connection files.
+        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(self.state / "runtime"),
+                   PYTHONUNBUFFERED="1", **self.env)
         env.pop("MPLBACKEND", None)
         self.log = open(self.state / "jupyterlab.log", "w")
         self.proc = subprocess.Popen(
@@ -177,10 +179,11 @@ def chinese_copy(src: Path, dest: Path) -> Path:
     return dest
 
 
-def launch(playwright, user_dir: Path):
+def launch(playwright, user_dir: Path, viewport: dict | None = None):
+    """Chromium at a laptop's 1280×800 unless told otherwise (see LAPTOP, PROJECTOR)."""
     return playwright.chromium.launch_persistent_context(
         str(user_dir), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-        viewport={"width": 1400, "height": 1000}, device_scale_factor=1, locale="en-US")
+        viewport=viewport or LAPTOP, device_scale_factor=1, locale="en-US")
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,8 +361,9 @@ class LabPage:
                              && w.sessionContext.session.kernel.status === 'idle'; }""",
             arg=rel_path, timeout=timeout * 1000, polling=250)
         self.dismiss_dialogs()
-        if self.page.evaluate("() => !window.jupyterapp.shell.leftCollapsed"):
-            self.page.evaluate("() => { window.jupyterapp.commands.execute('application:toggle-left-area'); }")
+        # JupyterLab's default layout: the file browser open beside the notebook, as a student has it.
+        if self.page.evaluate("() => window.jupyterapp.shell.leftCollapsed"):
+            self.page.evaluate("async () => { await window.jupyterapp.commands.execute('filebrowser:activate'); }")
         self.page.wait_for_timeout(300)
 
     def dismiss_dialogs(self) -> None:
@@ -416,6 +420,24 @@ class LabPage:
 
     def controls(self) -> list[dict]:
         return self.page.evaluate(JS_CONTROLS)
+
+    def layout(self) -> dict:
+        """What does not fit (see JS_LAYOUT) at the page's present size."""
+        return self.page.evaluate(JS_LAYOUT, MIN_TEXT_PX)
+
+    def resize(self, viewport: dict) -> None:
+        """Change the window size; JupyterLab lays the notebook out again."""
+        self.page.set_viewport_size(viewport)
+        self.page.wait_for_timeout(800)
+
+    def figure_cells(self) -> list[int]:
+        """Cells whose output shows a diagram, a figure or a table (for screenshots)."""
+        return self.page.evaluate("""() => { const out = [];
+            window.jupyterapp.shell.currentWidget.content.widgets.forEach((c, i) => {
+              const area = c.node.querySelector('.jp-Cell-outputArea');
+              if (c.model.type === 'code' && area && (area.querySelector('img, table') ||
+                  [...area.querySelectorAll('svg')].some(s => s.getBoundingClientRect().width > 60))) out.push(i); });
+            return out; }""")
 
     def snapshot(self) -> dict:
         return self.page.evaluate(JS_SNAPSHOT)
@@ -488,7 +510,21 @@ class LabPage:
         cell = self.page.locator(f"[data-ck-shot='1'] {part}".strip()).first
         cell.scroll_into_view_if_needed()
         self.page.wait_for_timeout(200)
-        return cell.screenshot(path=str(path), animations="disabled")
+        # An output taller than the window would be cut at the window's edge (Lab scrolls inside its
+        # own panel): make the window taller for the shot, never wider, so the layout is unchanged.
+        size = dict(self.page.viewport_size)
+        height = cell.evaluate("e => e.getBoundingClientRect().height")
+        if height > size["height"] - 150:
+            self.page.set_viewport_size({"width": size["width"], "height": int(min(height + 300, 8000))})
+            self.page.wait_for_timeout(400)
+            cell.scroll_into_view_if_needed()
+            self.page.wait_for_timeout(200)
+        try:
+            return cell.screenshot(path=str(path), animations="disabled")
+        finally:
+            if self.page.viewport_size != size:
+                self.page.set_viewport_size(size)
+                self.page.wait_for_timeout(300)
 
     def glyphs(self, selector: str, limit: int = 60) -> list[dict]:
         """Single CJK characters as rendered under ``selector``: each with its screenshot (PNG)."""
@@ -544,3 +580,122 @@ def pixel_difference(a: bytes, b: bytes, threshold: float = 40) -> float:
     changed = float((abs(x[:h, :w] - y[:h, :w]) > threshold).sum())
     extra = max(x.shape[0], y.shape[0]) * max(x.shape[1], y.shape[1]) - h * w
     return (changed + extra) / (max(x.shape[0], y.shape[0]) * max(x.shape[1], y.shape[1]))
+
+
+# --------------------------------------------------------------------------------------------
+# Layout: what does not fit the output area a student has (1280×800, file browser open)
+# --------------------------------------------------------------------------------------------
+# Laptop with JupyterLab's default layout, and a classroom projector.
+LAPTOP = {"width": 1280, "height": 800}
+PROJECTOR = {"width": 1920, "height": 1080}
+MIN_TEXT_PX = 10   # no diagram or figure text rendered smaller than this
+
+# For every code cell: outputs wider than the output area (it scrolls sideways, or an element
+# sticks out past its right edge), table cells whose text is cut ("…" by CSS, or "..." by pandas),
+# the same figure shown twice in one cell, and SVG text (inline, or an <img> of an SVG, measured
+# at the size it is drawn) smaller than MIN_TEXT_PX.
+JS_LAYOUT = """async (minPx) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const out = {overflow: [], cut: [], narrow: [], twice: [], tiny: [], svgs: 0, areaWidth: 0};
+  const describe = el => {
+    const cls = (typeof el.className === 'string' ? el.className : (el.className.baseVal || '')).split(/\\s+/).slice(0, 2).join('.');
+    return el.tagName.toLowerCase() + (cls ? '.' + cls : '');
+  };
+  const tinyIn = (svg, scaleFix, cell, what) => {
+    let worst = null, n = 0;
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim()) continue;
+      const ctm = t.getScreenCTM();
+      if (!ctm) continue;
+      const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(ctm.a, ctm.b) * scaleFix;
+      if (px > 0 && px < minPx) { n++; if (!worst || px < worst.px) worst = {px: Math.round(px * 10) / 10, text: t.textContent.trim().slice(0, 40)}; }
+    }
+    if (n) out.tiny.push({cell, what, count: n, smallest: worst});
+  };
+  const norm = s => s.replace(/<metadata>[\\s\\S]*?<\\/metadata>/g, '').replace(/\\b(id|href|xlink:href|clip-path)="[^"]*"/g, '').replace(/url\\(#[^)]*\\)/g, '');
+  const cells = panel.content.widgets;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (cell.model.type !== 'code') continue;
+    const areaNode = cell.node.querySelector('.jp-Cell-outputArea');
+    if (!areaNode) continue;
+    const figures = [];
+    for (const o of areaNode.querySelectorAll(':scope > .jp-OutputArea-child > .jp-OutputArea-output')) {
+      const box = o.getBoundingClientRect();
+      if (!box.width) continue;
+      out.areaWidth = Math.max(out.areaWidth, Math.round(box.width));
+      if (o.scrollWidth > o.clientWidth + 1) {
+        out.overflow.push({cell: i, what: describe(o) + ' scrolls sideways', scrollWidth: o.scrollWidth, width: o.clientWidth});
+      }
+      let stuck = 0;
+      for (const el of o.querySelectorAll('*')) {
+        if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
+        const r = el.getBoundingClientRect();
+        if (!r.width || !r.height) continue;
+        const cs = getComputedStyle(el);
+        if (cs.visibility === 'hidden' || cs.position === 'fixed') continue;
+        if (r.right > box.right + 1 && stuck++ < 3) {
+          out.overflow.push({cell: i, what: describe(el) + ' sticks out', right: Math.round(r.right), areaRight: Math.round(box.right), width: Math.round(r.width)});
+        }
+        if (el.scrollWidth > el.clientWidth + 1 && cs.overflowX !== 'visible' && el.clientWidth > 0 &&
+            (cs.textOverflow === 'ellipsis' || ['TD', 'TH'].includes(el.tagName))) {
+          out.cut.push({cell: i, what: describe(el), text: el.textContent.trim().slice(0, 60)});
+        }
+        if (['TD', 'TH'].includes(el.tagName)) {   // Chinese squeezed to a character or two a line
+          const t = el.textContent.trim(), cjk = (t.match(/[\\u3400-\\u9fff]/g) || []).length;
+          if (cjk >= 6 && el.clientWidth < 3.5 * parseFloat(cs.fontSize)) {
+            out.narrow.push({cell: i, what: describe(el), width: el.clientWidth, text: t.slice(0, 30)});
+          }
+        }
+        if (el.tagName === 'TD' && /(\\.\\.\\.|…)$/.test(el.textContent.trim()) && el.textContent.trim().length > 5) {
+          out.cut.push({cell: i, what: 'td ends in ...', text: el.textContent.trim().slice(-60)});
+        }
+      }
+      // figures: <img> (JupyterLab draws SVG and PNG outputs as images) and inline <svg>
+      for (const img of o.querySelectorAll('img')) {
+        const src = img.getAttribute('src') || '';
+        let key = src;
+        if (src.startsWith('data:image/svg+xml')) {
+          let text = src.slice(src.indexOf(',') + 1);
+          text = /;base64,/.test(src.slice(0, 40)) ? atob(text) : decodeURIComponent(text);
+          key = norm(text);
+          // measure its text at the drawn size: parse it, draw it off screen at the image's width
+          const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+          const svg = doc.documentElement;
+          if (svg && svg.tagName.toLowerCase() === 'svg') {
+            const host = document.createElement('div');
+            host.style.cssText = 'position:absolute;left:-20000px;top:0;width:' + img.getBoundingClientRect().width + 'px';
+            const clone = document.importNode(svg, true);
+            const r = img.getBoundingClientRect();
+            clone.setAttribute('width', r.width); clone.setAttribute('height', r.height);
+            if (!clone.getAttribute('viewBox')) {
+              const w = parseFloat(svg.getAttribute('width')) * (/pt$/.test(svg.getAttribute('width') || '') ? 4 / 3 : 1);
+              const h = parseFloat(svg.getAttribute('height')) * (/pt$/.test(svg.getAttribute('height') || '') ? 4 / 3 : 1);
+              if (w && h) clone.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
+            }
+            host.appendChild(clone); document.body.appendChild(host);
+            out.svgs++;
+            tinyIn(clone, 1, i, 'svg image');
+            host.remove();
+          }
+        }
+        figures.push({key, w: Math.round(img.getBoundingClientRect().width), h: Math.round(img.getBoundingClientRect().height)});
+      }
+      for (const svg of o.querySelectorAll('svg')) {
+        if (svg.parentElement.closest('svg')) continue;
+        const r = svg.getBoundingClientRect();
+        if (r.width < 60 || r.height < 40) continue;    // icons, not figures
+        out.svgs++;
+        tinyIn(svg, 1, i, 'inline svg');
+        figures.push({key: norm(svg.outerHTML), w: Math.round(r.width), h: Math.round(r.height)});
+      }
+    }
+    const seen = new Map();
+    for (const f of figures) {
+      if (f.w < 60) continue;
+      if (seen.has(f.key)) out.twice.push({cell: i, size: f.w + 'x' + f.h});
+      seen.set(f.key, true);
+    }
+  }
+  return out;
+}"""

@@ -1,4 +1,5 @@
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,29 @@ from casekit import diagrams  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = Path(os.environ.get("CASEKIT_TEST_EXERCISES", ROOT / "notebooks" / "exercises"))
 MASTERS = sorted(EXERCISES.glob("*.ipynb"))
+# Fixtures that run otter, notebooks or the sandbox: a test that uses one is slow (not in the
+# quick edit-loop suite, `pytest -m "not slow and not browser"`), whether or not it says so.
+SLOW_FIXTURES = {"built", "graded"}
+
+
+def pytest_configure(config):
+    """Every kernel this run starts (nbclient, otter, JupyterLab) keeps its connection files in a
+    folder of its own, not in the user's Jupyter runtime folder that other runs share."""
+    if not os.environ.get("CASEKIT_KEEP_RUNTIME_DIR"):
+        config._casekit_runtime = tempfile.mkdtemp(prefix="casekit-test-runtime-")
+        os.environ["JUPYTER_RUNTIME_DIR"] = config._casekit_runtime
+
+
+def pytest_unconfigure(config):
+    runtime = getattr(config, "_casekit_runtime", None)
+    if runtime:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

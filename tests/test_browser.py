@@ -8,7 +8,13 @@ control itself (a readout, a diagram, a plot). Once in Chinese: the same view re
 from English, and its Chinese characters are glyphs, not tofu boxes (screenshots compared pixel by
 pixel, not eyeballed).
 
-Screenshots for a reviewer are written to ``artifacts/screenshots/`` (see README.md).
+Layout, as a student sees it: the window is a laptop's 1280×800 with JupyterLab's file browser
+open (an output area of about 848 px), then a 1920×1080 projector. At both sizes no output may be
+wider than its output area, no table cell may be cut with an ellipsis, no figure may be shown twice
+in one cell, and no text in a diagram or figure may be drawn smaller than 10 px.
+
+Screenshots for a reviewer are written to ``artifacts/screenshots/`` (see README.md), named by
+notebook and window size: ``<notebook>__1280x800__cell07.png``, ``<notebook>__1920x1080__top.png``.
 If Chromium or Playwright is missing, every test here is SKIPPED with the reason, never passed.
 """
 from __future__ import annotations
@@ -24,8 +30,8 @@ from pathlib import Path
 import pytest
 
 from browser_helpers import (
-    LabPage, LabServer, browser_unavailable_reason, chinese_copy, launch, pixel_difference, png_array,
-    serve_copy,
+    LAPTOP, MIN_TEXT_PX, PROJECTOR, LabPage, LabServer, browser_unavailable_reason, chinese_copy, launch,
+    pixel_difference, png_array, serve_copy,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +99,7 @@ def _run(lab: LabPage, rel_path: str, shot: Path) -> Ran:
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=_stem)
 def ran(request, lab):
     path: Path = request.param
-    result = _run(lab, f"notebooks/{path.name}", SHOTS / f"{path.stem}__run_all.png")
+    result = _run(lab, f"notebooks/{path.name}", SHOTS / f"{path.stem}__1280x800__run_all.png")
     REPORT[path.stem] = {"run_all_seconds": round(result.seconds, 1), "code_cells": len(result.cells),
                          "widget_views": len(result.views), "explorers": []}
     yield result
@@ -116,6 +122,43 @@ def test_every_widget_renders(ran):
     broken = [v for v in ran.views if not (v["hasView"] and v["width"] > 0 and v["height"] > 0)]
     assert not broken, (f"{ran.name}: these widget outputs did not render in JupyterLab (cell, output, "
                         f"what shows instead): {[(v['cell'], v['output'], v['text'][:80]) for v in broken]}")
+
+
+def _size(viewport: dict) -> str:
+    return f"{viewport['width']}x{viewport['height']}"
+
+
+def layout_problems(found: dict) -> list[str]:
+    """Every layout failure in a JS_LAYOUT report, one line each."""
+    lines = []
+    for key, why in (("overflow", "wider than the output area"), ("cut", "table text cut"),
+                     ("narrow", "Chinese squeezed into a narrow column"), ("twice", "figure shown twice"),
+                     ("tiny", f"diagram text under {MIN_TEXT_PX} px")):
+        lines += [f"cell {p['cell']}: {why}: {p}" for p in found[key]]
+    return lines
+
+
+def test_layout_fits_a_laptop_with_the_file_browser_open_and_a_projector(ran, lab):
+    stem = Path(ran.name).stem
+    problems = []
+    try:
+        for viewport in (LAPTOP, PROJECTOR):
+            size = _size(viewport)
+            lab.resize(viewport)
+            assert not lab.page.evaluate("() => window.jupyterapp.shell.leftCollapsed"), "the file browser is not open"
+            found = lab.layout()
+            REPORT[stem][f"layout_{size}"] = {"output_area_px": found["areaWidth"], "svgs_measured": found["svgs"],
+                                              "problems": len(layout_problems(found))}
+            problems += [f"[{size}] {line}" for line in layout_problems(found)]
+            lab.page.screenshot(path=str(SHOTS / f"{stem}__{size}__top.png"), animations="disabled")
+            if viewport is LAPTOP:   # every diagram, figure and table as a laptop shows it
+                for cell in lab.figure_cells():
+                    lab.screenshot_cell(cell, SHOTS / f"{stem}__{size}__cell{cell:02d}.png")
+            if viewport is LAPTOP:
+                assert 700 < found["areaWidth"] < 900, f"unexpected output area at {size}: {found['areaWidth']} px"
+    finally:
+        lab.resize(LAPTOP)
+    assert not problems, f"{ran.name}: {len(problems)} layout problem(s):\n" + "\n".join(problems[:40])
 
 
 def test_moving_a_control_changes_what_each_explorer_shows(ran, lab):
@@ -167,7 +210,7 @@ def test_chinese_renders_as_glyphs_not_boxes(lab, served):
         pytest.skip("no notebook under notebooks/")
 
     # English first: the view to compare is the first explorer, else the cell showing most text.
-    en = _run(lab, f"notebooks/{target.name}", SHOTS / f"en_{target.stem}__run_all.png")
+    en = _run(lab, f"notebooks/{target.name}", SHOTS / f"en_{target.stem}__1280x800__run_all.png")
     en_cells = {c["index"]: c for c in en.cells}
     en_controls = lab.controls()
     view_cell = (en_controls[0]["cell"] if en_controls
@@ -178,7 +221,10 @@ def test_chinese_renders_as_glyphs_not_boxes(lab, served):
     # The same notebook as a student runs it after choosing Chinese.
     zh_rel = f"zh/{target.name}"
     chinese_copy(target, served / zh_rel)
-    zh = _run(lab, zh_rel, SHOTS / f"zh_{target.stem}__run_all.png")
+    zh = _run(lab, zh_rel, SHOTS / f"zh_{target.stem}__1280x800__run_all.png")
+    zh_layout = layout_problems(lab.layout())
+    for cell in lab.figure_cells():
+        lab.screenshot_cell(cell, SHOTS / f"zh_{target.stem}__1280x800__cell{cell:02d}.png")
     zh_cells = {c["index"] - 1: c for c in zh.cells}  # the copy has one extra first cell
     assert not [c for c in zh.cells if c["errors"] and "raises-exception" not in c["tags"]], \
         f"{zh_rel}: errors in Chinese: {[(c['index'], c['errors']) for c in zh.cells if c['errors']]}"
@@ -229,6 +275,7 @@ def test_chinese_renders_as_glyphs_not_boxes(lab, served):
     assert _cjk_count(zh_text) > _cjk_count(en_text), (
         f"cell {view_cell} of {target.name} shows no more Chinese in zh than in en: {zh_text[:200]!r}")
     assert diff > 0.002, f"the zh and en screenshots of cell {view_cell} barely differ ({diff:.2%} of pixels)"
+    assert not zh_layout, f"{zh_rel}: layout problems in Chinese at 1280x800:\n" + "\n".join(zh_layout[:40])
 
 
 def _montage(pngs: list[bytes], path: Path) -> None:
@@ -245,3 +292,20 @@ def _montage(pngs: list[bytes], path: Path) -> None:
         sheet.paste(im, (x, 0))
         x += im.width + 4
     sheet.resize((sheet.width * 3, sheet.height * 3), Image.NEAREST).save(path)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_stem)
+def test_layout_in_chinese_fits_a_laptop(path, lab, served):
+    """The same notebook as a student runs it in Chinese: Chinese tables keep several characters
+    a line, and nothing is wider than the output area."""
+    rel = f"zh/{path.name}"
+    chinese_copy(path, served / rel)
+    _run(lab, rel, SHOTS / f"zh_{path.stem}__1280x800__run_all.png")
+    try:
+        found = lab.layout()
+        for cell in lab.figure_cells():
+            lab.screenshot_cell(cell, SHOTS / f"zh_{path.stem}__1280x800__cell{cell:02d}.png")
+    finally:
+        lab.close()
+    problems = layout_problems(found)
+    assert not problems, f"{rel}: {len(problems)} layout problem(s) in Chinese:\n" + "\n".join(problems[:40])

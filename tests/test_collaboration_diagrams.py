@@ -13,8 +13,9 @@ from casekit import diagrams
                                         ("zh", ["技术创业能力", "研发深度参与式协同"])])
 def test_process_model_labels_come_from_data_in_each_language(lang, words):
     src = cd.process_model("keda", lang=lang).source
+    unwrapped = src.replace("\n", " " if lang == "en" else "")   # long labels are wrapped onto lines
     for w in words:
-        assert w in src
+        assert w in unwrapped
     assert casekit.get_language() == "en"  # lang= does not leak
 
 
@@ -35,7 +36,7 @@ def test_compare_highlights_changes_and_lost_capabilities():
     e = co.evaluate(co.actual_case("zhongtu").change(2, interaction="one_way_opinion_collection"))
     src = cd.compare(e).source
     assert cd.COLORS["changed"] in src
-    assert "not formed: new product development capability" in src
+    assert "not formed: new product development capability" in src.replace("\n", " ")
     same = cd.compare(co.evaluate(co.actual_case("keda"))).source
     assert "not formed:" not in same
     bad = cd.compare(co.evaluate(co.actual_case("keda").skip(1).skip(1).skip(1))).source

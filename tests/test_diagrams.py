@@ -26,7 +26,10 @@ def test_svg_when_dot_present():
 
 
 @needs_dot
-def test_wide_diagram_is_scaled_to_the_notebook_width_and_saved_full_size(tmp_path):
+def test_wide_diagram_fits_the_output_area_and_is_saved_full_size(tmp_path):
+    """JupyterLab draws an image/svg+xml output as an image at its natural size (wider than a
+    laptop's output area for a wide diagram); the notebook gets the SVG inline with max-width 100%
+    and its viewBox, so it scales down to the area and no further."""
     import re
 
     wide = diagrams.digraph("wide", rankdir="LR")
@@ -34,16 +37,64 @@ def test_wide_diagram_is_scaled_to_the_notebook_width_and_saved_full_size(tmp_pa
         wide.node(f"n{i}", f"研发营销协同 {i}")
         if i:
             wide.edge(f"n{i - 1}", f"n{i}")
-    def width_pt(svg):
-        return float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
     shown = diagrams.show(wide)
-    shown_svg = shown.data if hasattr(shown, "data") else shown._repr_svg_()
-    assert width_pt(shown_svg) <= 11.5 * 72 + 1
+    bundle = shown._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert re.search(r'<svg style="max-width:100%;height:auto[^"]*"[^>]*viewBox="[\d. ]+"', html)
+    assert "<?xml" not in html and "<!DOCTYPE" not in html
     saved = diagrams.save(wide, tmp_path / "wide.svg").read_text(encoding="utf-8")
-    assert width_pt(saved) > 3 * 11.5 * 72, "files for slides keep the diagram's full size"
-    small = diagrams.show(_graph())
-    small_svg = small.data if hasattr(small, "data") else small._repr_svg_()
-    assert width_pt(small_svg) == width_pt(diagrams.save(_graph(), tmp_path / "s.svg").read_text(encoding="utf-8"))
+    width = lambda svg: re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1)  # noqa: E731
+    assert width(bundle["image/svg+xml"]) == width(saved), "no scaling baked in: the browser fits it"
+
+
+def test_wrap_keeps_labels_narrow_in_both_scripts():
+    assert max(len(line) for line in diagrams.wrap("a " * 40, 20).splitlines()) <= 20
+    zh = diagrams.wrap("企业内部的知识整合依第三节重建虚线为本套件补充", 12)
+    assert all(len(line) <= 6 for line in zh.splitlines()) and zh.replace("\n", "") == "企业内部的知识整合依第三节重建虚线为本套件补充"
+    assert diagrams.wrap("line one\nline two", 40) == "line one\nline two"
+
+
+# Every diagram a notebook shows (and the in-browser renderer draws the same SVG): its smallest text
+# at a laptop's output-area width must be 10 px or more.
+OUTPUT_AREA_PX = 820     # 1280×800 with the file browser open: 848 px, less the padding the SVG sits in
+
+
+def _kit_diagrams():
+    from casekit import collaboration as co, collaboration_diagrams as cd, cost_curves_plots as ccp
+    from casekit import landscape_diagrams as ld, six_paths_diagrams as sd
+
+    keda, zhongtu = co.actual_case("keda"), co.actual_case("zhongtu")
+    return {
+        "provenance_map": diagrams.provenance_map, "ladder": ld.ladder_diagram,
+        "co_innovation": ld.co_innovation_diagram,
+        "co_innovation_highlight": lambda: ld.co_innovation_diagram(highlight="risk_sharing"),
+        "dilemma": ld.dilemma_diagram, "course_map": ld.course_map_diagram, "framework": cd.framework,
+        "process_keda": lambda: cd.process_model("keda"), "process_zhongtu": lambda: cd.process_model("zhongtu"),
+        "data_structure": lambda: cd.data_structure("keda"), "theory_model": cd.theory_model,
+        "compare_keda": lambda: cd.compare(co.evaluate(keda.change(3, marketing_activity="divergent_marketing"))),
+        "compare_zhongtu": lambda: cd.compare(co.evaluate(zhongtu.change(2, interaction="one_way_opinion_collection"))),
+        "cluster_network": sd.cluster_network, "path_taxonomy": sd.path_taxonomy, "trap_loop": sd.trap_loop,
+        "knowledge_integration": ccp.knowledge_integration_diagram,
+    }
+
+
+def smallest_text_px(svg: str, area_px: float = OUTPUT_AREA_PX) -> float:
+    """The smallest font of a dot SVG as drawn at ``area_px`` wide (or its natural size if smaller)."""
+    import re
+
+    view_w = float(re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+)', svg).group(1))   # points
+    smallest = min(float(x) for x in re.findall(r'font-size="([\d.]+)"', svg))
+    return smallest * min(4 / 3, area_px / view_w)
+
+
+@needs_dot
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", sorted(_kit_diagrams()))
+def test_every_diagram_is_legible_at_a_laptops_notebook_width(name, lang):
+    casekit.set_language(lang)
+    svg = diagrams.show(_kit_diagrams()[name]()).data
+    px = smallest_text_px(svg)
+    assert px >= 10, f"{name} ({lang}): its smallest text would be drawn at {px:.1f} px in an {OUTPUT_AREA_PX}-px output area"
 
 
 def test_wasm_widget_without_dot(monkeypatch):

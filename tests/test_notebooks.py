@@ -37,7 +37,8 @@ def test_no_function_definitions_in_narrative(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_from_fresh_kernel(path):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+    # bounded: a kernel that does not start in 120 s, or a cell silent for 300 s, fails the test clearly
+    client = NotebookClient(nb, timeout=300, startup_timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     errors = [

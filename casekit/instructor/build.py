@@ -57,25 +57,44 @@ def stop_running() -> None:
     sb.stop_all()
 
 
-def otter(*args: str, cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+def otter(*args: str, cwd: Path, timeout: float, attempts: int = 2) -> subprocess.CompletedProcess:
     """Run the otter command line of this Python environment in its own process group (a
-    timeout or Ctrl-C stops the run and the kernel it started). Only instructor files go here."""
+    timeout or Ctrl-C stops the run and the kernel it started). Only instructor files go here.
+
+    Each attempt has ``timeout / attempts`` seconds and its own Jupyter runtime folder (no other
+    Jupyter on the machine shares its connection files). otter executes the notebook with no limit
+    per cell, so a kernel that starts and then never answers (ipykernel 7 is known to freeze now
+    and then, more often on a loaded machine) would hold the run for good: such an attempt is
+    stopped and tried once more, and if every attempt runs out, a CasekitError says so, with the
+    end of what otter printed, instead of a bare TimeoutExpired that stops every other build."""
     cmd = [sys.executable, "-m", "otter", *args]
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, start_new_session=True)
-    with _lock:
-        _running.add(proc)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except BaseException:
-        _kill(proc)
-        proc.communicate()
-        raise
-    finally:
+    per_try = timeout / max(1, attempts)
+    tail = ""
+    for _ in range(max(1, attempts)):
+        runtime = tempfile.mkdtemp(prefix="casekit-jupyter-runtime-")
+        env = dict(os.environ, PYTHONWARNINGS="ignore", JUPYTER_RUNTIME_DIR=runtime)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env, start_new_session=True)
         with _lock:
-            _running.discard(proc)
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+            _running.add(proc)
+        try:
+            out, err = proc.communicate(timeout=per_try)
+            return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            out, err = proc.communicate()
+            tail = "\n".join((out + err).strip().splitlines()[-8:])
+        except BaseException:
+            _kill(proc)
+            proc.communicate()
+            raise
+        finally:
+            with _lock:
+                _running.discard(proc)
+            shutil.rmtree(runtime, ignore_errors=True)
+    raise CasekitError(f"`otter {' '.join(args[:2])}` did not finish within {per_try:.0f} s, {max(1, attempts)} "
+                       "times (a notebook kernel that started and then never answered, or a machine too busy); "
+                       f"it was stopped. Run it again when the machine is quieter. otter printed last:\n{tail}")
 
 
 @dataclass

@@ -1,0 +1,61 @@
+"""The suite holds under load: every kernel and otter run is bounded and fails clearly.
+
+``make test`` once failed with 15 errors on a busy machine: one ``otter assign`` never finished (its
+kernel started, then nothing), its bare TimeoutExpired after 900 s escaped ``build_students`` and
+took the shared ``built`` fixture, and every test using it, down with it.
+"""
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from casekit import CasekitError
+from casekit.instructor import build
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fake_python(tmp_path: Path, body: str) -> Path:
+    exe = tmp_path / "fake-python"
+    exe.write_text("#!/bin/sh\n" + body + "\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return exe
+
+
+def test_a_hung_otter_run_is_stopped_retried_once_and_reported(tmp_path, monkeypatch):
+    log = tmp_path / "runs.txt"
+    # like a kernel that never answers: says it started, then waits for good
+    exe = _fake_python(tmp_path, f'echo "$JUPYTER_RUNTIME_DIR" >> {log}; echo "kernel started"; exec sleep 60')
+    monkeypatch.setattr(build.sys, "executable", str(exe))
+    t0 = time.monotonic()
+    with pytest.raises(CasekitError, match=r"did not finish within 1 s, 2 times(.|\n)*kernel started"):
+        build.otter("assign", "master.ipynb", "out", cwd=tmp_path, timeout=2)
+    assert time.monotonic() - t0 < 15
+    runtimes = log.read_text().split()
+    assert len(runtimes) == 2 and runtimes[0] != runtimes[1], "each attempt gets its own runtime folder"
+    assert not any(Path(r).exists() for r in runtimes), "runtime folders are removed afterwards"
+    assert not build._running
+
+
+def test_a_run_that_answers_on_the_second_try_succeeds(tmp_path, monkeypatch):
+    flag = tmp_path / "tried"
+    exe = _fake_python(tmp_path, f'if [ -e {flag} ]; then echo done; exit 0; fi; touch {flag}; exec sleep 60')
+    monkeypatch.setattr(build.sys, "executable", str(exe))
+    res = build.otter("assign", "m.ipynb", "o", cwd=tmp_path, timeout=3)
+    assert res.returncode == 0 and "done" in res.stdout
+
+
+def test_every_test_has_a_time_limit():
+    """pytest-timeout's default bounds any test that sets none (a hang fails with a stack dump)."""
+    import tomllib
+
+    ini = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert 0 < int(ini["timeout"]) <= 1800
+
+
+def test_notebook_runs_are_bounded():
+    src = (ROOT / "tests" / "test_notebooks.py").read_text()
+    assert "startup_timeout=" in src and "timeout=" in src
+    assert os.environ.get("JUPYTER_RUNTIME_DIR"), "the suite gives its kernels their own runtime folder"

@@ -64,8 +64,10 @@ class CostCurvesPlot:
     """Figure 1 of source 003, drawn from a :class:`CostScenario`; keeps its artists for updates."""
 
     def __init__(self, scenario: CostScenario | None = None, ax=None, components: bool = True,
-                 y_max: float | None = None):
+                 y_max: float | None = None, legend_cols: int = 3):
         import matplotlib.pyplot as plt
+
+        self.legend_cols = legend_cols   # 2 where the plot shares a laptop-wide figure with another
 
         use_cjk_fonts()
         self.scenario = _check_scenario(scenario)
@@ -109,7 +111,7 @@ class CostCurvesPlot:
         self.note.set_text(t("illustrative numbers; shapes after 003 Figure 1; q×: crossover output",
                              "示意性数字；曲线形状依据 003 图1；q×：交叉产量"))
         handles = [ln for ln in self.lines.values() if ln.get_visible()]
-        self.ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3,
+        self.ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=self.legend_cols,
                        fontsize=8.5, frameon=False)
 
     def update(self, scenario: CostScenario, relabel: bool = True) -> "CostCurvesPlot":

@@ -111,7 +111,7 @@ class CostCurveExplorer:
     """Sliders for the fixed cost of innovating, the variable-cost saving, the learning rate (with the
     cumulative output reached) and the output range; a reset button; the figure; a readout."""
 
-    def __init__(self, scenario: CostScenario | None = None, dpi: int = 80):
+    def __init__(self, scenario: CostScenario | None = None, dpi: int = 96):
         import ipywidgets as w
         from matplotlib.figure import Figure
 
@@ -132,14 +132,14 @@ class CostCurveExplorer:
         # Figure built once, outside pyplot's figure manager, so it is never auto-displayed twice.
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        self.figure = Figure(figsize=(11, 4.2), dpi=dpi)
+        self.figure = Figure(figsize=(8.6, 4.6), dpi=dpi)   # 826 px: fits the 848-px output area of a laptop unscaled
         FigureCanvasAgg(self.figure)
-        self.figure.subplots_adjust(left=0.06, right=0.98, top=0.92, bottom=0.27, wspace=0.2)
+        self.figure.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.33, wspace=0.25)
         gs = self.figure.add_gridspec(1, 2, width_ratios=[1.6, 1])
         ax_cost, ax_learn = self.figure.add_subplot(gs[0]), self.figure.add_subplot(gs[1])
         # A fixed y-range keeps the picture still while sliders move, so changes are visible.
         y_top = 2.0 * self.default.key_points().C0
-        self.cost_plot = CostCurvesPlot(self.scenario, ax=ax_cost, y_max=y_top)
+        self.cost_plot = CostCurvesPlot(self.scenario, ax=ax_cost, y_max=y_top, legend_cols=2)
         self.learning_plot = LearningCurvePlot(self.scenario, ax=ax_learn)
         from matplotlib.ticker import NullFormatter
 

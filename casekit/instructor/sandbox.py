@@ -11,7 +11,7 @@ memory, processes, CPU time, file size and wall time.
 Limits, best first: cgroup v2 (memory and process count for all of the step's processes
 together) where the host delegates it; otherwise per-process limits (``prlimit``: address space,
 CPU, file size) plus a process-count limit under an unprivileged uid (as root, the step runs as
-uid 60000+slot; root itself ignores process-count limits). :func:`probe` says which applies, and
+an unprivileged uid from 60000 up; root itself ignores process-count limits). :func:`probe` says which applies, and
 the grade tables record it for every row.
 
 Where no sandbox can be made (not Linux, no ``bwrap``, kernels without unprivileged user
@@ -33,7 +33,10 @@ from pathlib import Path
 __all__ = ["Limits", "Probe", "probe", "bwrap_args", "run", "Result", "python_binds",
            "package_binds", "SANDBOX_UID_BASE"]
 
-SANDBOX_UID_BASE = 60000
+# As root, each step runs as an unprivileged uid: 60000 + 64 x (a block for this grading process)
+# + its slot. Process-count limits are per uid, so two graders on one machine (two clones, two
+# courses) each get their own uids and cannot starve each other.
+SANDBOX_UID_BASE = 60000 + 64 * (os.getpid() % 400)
 IN, OUT = "/grader/in", "/grader/out"
 
 

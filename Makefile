@@ -46,7 +46,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,classroom]"   # the classroom server is tested too
 	@touch $@
 
 # Programs from outside PyPI: Graphviz's dot (SVG diagrams), a CJK font (Chinese in plots) and, on

@@ -229,3 +229,16 @@ def test_source_quirks_are_flagged_not_fixed():
             assert figure in text
     assert re.search(r"近20年.{0,120}22 years.{0,80}26", en, re.S)
     assert re.search(r"近 ?20 ?年.{0,80}22 年.{0,60}26 年", zh, re.S)
+
+
+@pytest.mark.parametrize("path", sorted(NOTES.glob("*.md")) if (NOTES := Path(__file__).resolve().parent.parent
+                                                                / "teaching-notes").is_dir() else [],
+                         ids=lambda p: p.name)
+def test_notes_mark_their_key_terms_and_every_mark_is_in_the_glossary(path):
+    """Key terms carry a [[term_id]] marker (in an HTML comment, invisible when rendered) at their
+    first plain-text use; every marker names a glossary term and no replaced variant is unmarked."""
+    from casekit.glossary import check_terms
+
+    text = path.read_text(encoding="utf-8")
+    assert len(re.findall(r"\[\[\s*\w+\s*\]\]", text)) >= 8, f"{path.name}: key terms are not marked"
+    assert check_terms(text) == []

@@ -368,7 +368,7 @@ def test_hostile_class_gains_nothing(kit, tmp_path):
                         and p.suffix in (".csv", ".md", ".html", ".txt"))
     for canary in (HOME_CANARY, fx.MASTER_CANARY):
         assert canary not in outputs
-    assert outputs.count(OTHER_CANARY) == outputs.count(OTHER_CANARY)  # the victim's own answer only:
+    # the victim's written answer may appear in its own row only
     written = (grades / "written" / f"{fx.NAME}_written.csv").read_text(encoding="utf-8-sig")
     assert [ln for ln in written.splitlines() if OTHER_CANARY in ln and not ln.startswith("victim,")] == []
     handout_text = json.dumps(kit["handout"], ensure_ascii=False)

@@ -384,7 +384,7 @@ def _answer_leaks(master: dict, student: dict, answers: dict, questions: dict) -
             leaks.append(Leak("answer in a failure message", qname, f"{atom!r} in {fail!r}"))
         ok = str(conf.get("success_message") or "")
         for atom in message_leaks(ok, others if hidden else every, prompts.get(qname, "")):
-            if not any(_mentions(prompts.get(qname, ""), atom) for _ in [0]):
+            if not _mentions(prompts.get(qname, ""), atom):
                 leaks.append(Leak("answer in a success message", qname, f"{atom!r} in {ok!r}"))
     seen, unique = set(), []
     for leak in leaks:

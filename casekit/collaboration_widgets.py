@@ -104,7 +104,11 @@ class StageExplorer:
         self.reset_button.on_click(lambda _b: self.reset())
         self.summary = W.HTML()
         self.findings_html = W.HTML()
-        self.diagram = W.Output()
+        # The diagram is a widget's value, never output captured into an ``Output`` widget: a
+        # headless executor (nbclient under otter, Voilà) mimics an Output widget by sending a
+        # comm message on the shell channel while it waits for the cell's reply, and that send can
+        # swallow the reply's wake-up, so the cell never finishes (see benchmarks/bench_stall.py).
+        self.diagram = W.Box(layout=W.Layout(width="100%", max_width="100%"))
         self.stage_box = W.VBox()
         self.boundary_box = W.HBox()
         self.stage_controls: dict[int, dict[str, W.Widget]] = {}
@@ -333,13 +337,9 @@ class StageExplorer:
             items = [f"<li>{p}</li>" for p in r.problems]
         self.findings_html.value = "<ul>" + "".join(items) + "</ul>" if items else ""
         if self.draw:
-            from IPython.display import display
+            from .diagrams import _draw_into, show
 
-            from .diagrams import show
-
-            self.diagram.clear_output(wait=True)
-            with self.diagram:
-                display(show(self.graph))
+            _draw_into(self.diagram, show(self.graph))
 
     def reset(self):
         """Back to the actual case of the selected firm."""

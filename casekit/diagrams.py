@@ -122,6 +122,12 @@ class DotSource:
     def _repr_markdown_(self) -> str:
         return f"> {INSTALL_HINT}\n\n```dot\n{self.source}\n```"
 
+    def _repr_html_(self) -> str:
+        import html
+
+        return (f"<blockquote>{html.escape(INSTALL_HINT)}</blockquote>"
+                f"<pre style='white-space:pre-wrap'>{html.escape(self.source)}</pre>")
+
     def __repr__(self) -> str:
         return f"{INSTALL_HINT}\n\n{self.source}"
 
@@ -187,6 +193,27 @@ def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:  # noqa: C901
         except Exception:
             mode = "source"
     return DotSource(graph)
+
+
+def _draw_into(box: Any, shown: Any) -> None:
+    """Put what :func:`show` returned into ``box`` (an ipywidgets Box): an SVG or the DOT source
+    updates the box's one HTML child in place; a widget (the in-browser renderer) replaces the
+    child, and the one it replaces is closed. Explorers redraw this way rather than by capturing
+    output in an ``Output`` widget: a headless executor (nbclient under otter, Voilà) answers
+    captured output with a message on the shell channel while it waits for the cell's reply, and
+    that send can swallow the reply's wake-up, so the cell never finishes (benchmarks/bench_stall.py)."""
+    import ipywidgets
+
+    current = box.children[0] if box.children else None
+    if isinstance(shown, ipywidgets.Widget):
+        box.children = (shown,)
+    elif isinstance(current, ipywidgets.HTML):
+        current.value = shown._repr_html_()
+        return
+    else:
+        box.children = (ipywidgets.HTML(shown._repr_html_(), layout=ipywidgets.Layout(max_width="100%")),)
+    if current is not None and current is not shown:
+        current.close()
 
 
 def save(graph: graphviz.Digraph | graphviz.Graph, path: str | Path) -> Path:

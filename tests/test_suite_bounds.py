@@ -24,7 +24,7 @@ def _fake_python(tmp_path: Path, body: str) -> Path:
     return exe
 
 
-def test_a_hung_otter_run_is_stopped_retried_once_and_reported(tmp_path, monkeypatch):
+def test_a_hung_otter_run_is_stopped_retried_once_and_reported(tmp_path, monkeypatch, capsys):
     log = tmp_path / "runs.txt"
     # like a kernel that never answers: says it started, then waits for good
     exe = _fake_python(tmp_path, f'echo "$JUPYTER_RUNTIME_DIR" >> {log}; echo "kernel started"; exec sleep 60')
@@ -37,6 +37,24 @@ def test_a_hung_otter_run_is_stopped_retried_once_and_reported(tmp_path, monkeyp
     assert len(runtimes) == 2 and runtimes[0] != runtimes[1], "each attempt gets its own runtime folder"
     assert not any(Path(r).exists() for r in runtimes), "runtime folders are removed afterwards"
     assert not build._running
+    said = capsys.readouterr().err
+    assert "did not finish within 1 s" in said and "trying once more" in said, "the retry is said while it waits"
+
+
+def test_the_build_never_lets_otter_execute_a_notebook(tmp_path, monkeypatch):
+    """otter's own run of the tests executes every cell with no limit per cell (it hung on the stage
+    explorer's cell); the build asks otter for the files only and proves the solutions itself."""
+    seen = []
+
+    def fake_otter(*args, **kwargs):
+        seen.append(args)
+        raise CasekitError("stop here")
+
+    monkeypatch.setattr(build, "otter", fake_otter)
+    with pytest.raises(CasekitError, match="stop here"):
+        build.build_student(ROOT / "notebooks" / "exercises" / "00_start_here_exercises.ipynb",
+                            dist=tmp_path / "dist", sandbox=False)
+    assert seen and seen[0][:2] == ("assign", "--no-run-tests")
 
 
 def test_a_run_that_answers_on_the_second_try_succeeds(tmp_path, monkeypatch):
@@ -55,7 +73,23 @@ def test_every_test_has_a_time_limit():
     assert 0 < int(ini["timeout"]) <= 1800
 
 
-def test_notebook_runs_are_bounded():
-    src = (ROOT / "tests" / "test_notebooks.py").read_text()
-    assert "startup_timeout=" in src and "timeout=" in src
+@pytest.mark.slow
+def test_a_stalled_cell_costs_seconds_and_is_named(tmp_path):
+    import nbformat
+    from notebook_runner import execute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_code_cell("import time\ntime.sleep(120)")])
+    t0 = time.monotonic()
+    with pytest.raises(AssertionError, match=r"stall-probe: cell 1 \('import time'\) did not finish within 3 s"):
+        execute(nb, "stall-probe", tmp_path, cell_timeout=3)
+    assert time.monotonic() - t0 < 60
+
+
+def test_every_notebook_the_suite_executes_goes_through_the_bounded_runner():
     assert os.environ.get("JUPYTER_RUNTIME_DIR"), "the suite gives its kernels their own runtime folder"
+    direct = [p.name for p in (ROOT / "tests").glob("*.py")
+              if "NotebookClient(" in p.read_text(encoding="utf-8") and p.name not in ("notebook_runner.py", "test_suite_bounds.py")]
+    # test_package.py runs its notebook inside a clean venv outside the clone, with its own bound
+    assert direct == ["test_package.py"], direct
+    assert "timeout=60" in (ROOT / "tests" / "test_package.py").read_text(encoding="utf-8")

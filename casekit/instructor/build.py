@@ -59,18 +59,19 @@ def stop_running() -> None:
 
 def otter(*args: str, cwd: Path, timeout: float, attempts: int = 2) -> subprocess.CompletedProcess:
     """Run the otter command line of this Python environment in its own process group (a
-    timeout or Ctrl-C stops the run and the kernel it started). Only instructor files go here.
+    timeout or Ctrl-C stops the run and anything it started). Only instructor files go here.
 
-    Each attempt has ``timeout / attempts`` seconds and its own Jupyter runtime folder (no other
-    Jupyter on the machine shares its connection files). otter executes the notebook with no limit
-    per cell, so a kernel that starts and then never answers (ipykernel 7 is known to freeze now
-    and then, more often on a loaded machine) would hold the run for good: such an attempt is
-    stopped and tried once more, and if every attempt runs out, a CasekitError says so, with the
-    end of what otter printed, instead of a bare TimeoutExpired that stops every other build."""
+    The build calls ``otter assign --no-run-tests``: otter then executes no notebook (its own
+    run of the tests executes every cell with no limit per cell, and hung on the stage explorer's
+    cell now and then; see benchmarks/bench_stall.py). The solutions are run instead by
+    :func:`_prove`, through the sandboxed grader, within a time limit. The timeout here is a
+    second line of defence: an attempt that runs out is stopped and tried once more (each in its
+    own Jupyter runtime folder), the retry is said on screen, and if every attempt runs out a
+    CasekitError says so with the machine's load and the end of what otter printed."""
     cmd = [sys.executable, "-m", "otter", *args]
     per_try = timeout / max(1, attempts)
     tail = ""
-    for _ in range(max(1, attempts)):
+    for attempt in range(1, max(1, attempts) + 1):
         runtime = tempfile.mkdtemp(prefix="casekit-jupyter-runtime-")
         env = dict(os.environ, PYTHONWARNINGS="ignore", JUPYTER_RUNTIME_DIR=runtime)
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -84,6 +85,10 @@ def otter(*args: str, cwd: Path, timeout: float, attempts: int = 2) -> subproces
             _kill(proc)
             out, err = proc.communicate()
             tail = "\n".join((out + err).strip().splitlines()[-8:])
+            if attempt < attempts:
+                print(f"casekit: `otter {' '.join(args[:1])}` on {Path(args[-2]).name if len(args) > 1 else ''} "
+                      f"did not finish within {per_try:.0f} s{_load_note()}; stopped it and trying once more.",
+                      file=sys.stderr, flush=True)
         except BaseException:
             _kill(proc)
             proc.communicate()
@@ -92,9 +97,18 @@ def otter(*args: str, cwd: Path, timeout: float, attempts: int = 2) -> subproces
             with _lock:
                 _running.discard(proc)
             shutil.rmtree(runtime, ignore_errors=True)
-    raise CasekitError(f"`otter {' '.join(args[:2])}` did not finish within {per_try:.0f} s, {max(1, attempts)} "
-                       "times (a notebook kernel that started and then never answered, or a machine too busy); "
-                       f"it was stopped. Run it again when the machine is quieter. otter printed last:\n{tail}")
+    raise CasekitError(f"`otter {' '.join(args[:1])}` did not finish within {per_try:.0f} s, {max(1, attempts)} "
+                       f"times{_load_note()}; it was stopped. otter printed last:\n{tail or '(nothing)'}")
+
+
+def _load_note() -> str:
+    """The machine's load, when it is busy (more runnable processes than cores), for a message."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return ""
+    cores = default_jobs()
+    return f" (the machine was busy: load average {load:.1f} on {cores} cores)" if load > cores else ""
 
 
 @dataclass
@@ -226,6 +240,9 @@ def _prove(info: MasterInfo, tests_dir: Path, sandbox: bool) -> tuple[dict, dict
                       for c in got["cases"] if not c["passed"]]
             problems.append(f"{q.name}: the solutions get {got['score']:g}/{got['possible']:g} "
                             f"through the grader (failing: {'; '.join(failed)[:400]})")
+        public_failed = [c["name"] for c in got["cases"] if not c["hidden"] and not c["passed"]]
+        if public_failed:   # a right answer would be told its form is wrong
+            problems.append(f"{q.name}: the solutions fail its public (format) check(s) {', '.join(public_failed)}")
         if not any(c["hidden"] for c in got["cases"]):
             problems.append(f"{q.name} has no hidden test: correctness must live in hidden tests")
         for c in got["cases"]:
@@ -263,15 +280,15 @@ def build_student(master: str | Path, dist: str | Path | None = None, timeout: f
     build_dir = dist / "build" / master.stem
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
-    res = otter("assign", str(master), str(build_dir), cwd=master.parent, timeout=timeout)
+    res = otter("assign", "--no-run-tests", str(master), str(build_dir), cwd=master.parent, timeout=timeout)
     log = res.stdout + res.stderr
     student_nb = build_dir / "student" / master.name
     zips = sorted((build_dir / "autograder").glob("*.zip"))
     if res.returncode != 0 or not student_nb.exists() or not zips:
         shutil.rmtree(build_dir, ignore_errors=True)
         tail = "\n".join(log.strip().splitlines()[-25:])
-        raise CasekitError(f"otter assign failed on {master.name} (its solutions must pass its own "
-                           f"tests). The end of otter's report:\n{tail}{_assign_hint(log)}")
+        raise CasekitError(f"otter assign failed on {master.name}. The end of otter's report:\n"
+                           f"{tail}{_assign_hint(log)}")
     info = parse_master(master)
     with tempfile.TemporaryDirectory(prefix="casekit-build-") as tmp:
         tests_dir = extract_tests(zips[-1], Path(tmp) / "tests")

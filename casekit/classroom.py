@@ -104,14 +104,29 @@ def lan_address() -> str:
             return "127.0.0.1"
 
 
-def build_config(pool: int, warm: dict[str, int]):
-    """The preheated pools: ``pool`` kernels per unit, more for a unit about to be opened."""
+CELL_TIMEOUT = 120
+
+
+def timeout_message(lang: str, seconds: int) -> str:
+    """What a page shows when one of its cells did not finish in time: reload, in the class language."""
+    zh = (f"这一步在 {seconds} 秒内没有完成，页面没有准备好。请刷新页面（重新加载），"
+          "服务器会换一个新的内核给你。")
+    en = (f"This step did not finish within {seconds} seconds, so the page is not ready. "
+          "Reload the page: the server gives you a fresh kernel.")
+    return f"{zh}\n{en}" if lang == "zh" else f"{en}\n{zh}"
+
+
+def build_config(pool: int, warm: dict[str, int], cell_timeout: int = CELL_TIMEOUT):
+    """The preheated pools: ``pool`` kernels per unit, more for a unit about to be opened; and a
+    limit per cell, so a cell that never finishes costs a page ``cell_timeout`` seconds and a
+    message, not a spinner for good."""
     from traitlets.config import Config
 
     pools = {"default": {"pool_size": pool}}
     pools.update({f"{name}.ipynb": {"pool_size": n} for name, n in warm.items()})
     # Refill a pool slowly: during a burst, CPU goes to the students' pages first.
-    return Config({"VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": 20.0}})
+    return Config({"VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": 20.0},
+                   "VoilaExecutor": {"timeout": cell_timeout}})
 
 
 def build_argv(folder: Path, port: int, token: str, lan: bool, pool: int, cull_idle: int) -> list[str]:
@@ -163,10 +178,11 @@ def full_page(students: int) -> str:
             f'</body></html>')
 
 
-def _make_app(max_students: int, lang: str):
+def _make_app(max_students: int, lang: str, cell_timeout: int = CELL_TIMEOUT):
     """Voilà's app with casekit's index, unit list and cap (imported late: Voilà is an extra)."""
     import tornado.web
     from voila.app import Voila
+    from voila.execute import VoilaExecutor
     from voila.tornado.handler import TornadoVoilaHandler
     from voila.tornado.treehandler import TornadoVoilaTreeHandler
     from voila.tornado.contentshandler import VoilaContentsHandler
@@ -198,6 +214,14 @@ def _make_app(max_students: int, lang: str):
                 await super().get(path)
             finally:
                 app.release()
+
+    # A cell over its time limit: Voilà stops the page there and shows an English line that points
+    # the reader at a server flag; a student needs to be told, in the class language, to reload.
+    def show_code_cell_timeout(self, cell):
+        cell["outputs"] = [{"output_type": "error", "ename": "TimeoutError", "evalue": "",
+                            "traceback": [timeout_message(lang, cell_timeout)]}]
+
+    VoilaExecutor.show_code_cell_timeout = show_code_cell_timeout
 
     class ClassroomApp(Voila):
         name = "casekit-classroom"
@@ -305,6 +329,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pool", type=int, default=1, help="preheated kernels per unit (default 1)")
     p.add_argument("--warm", action="append", default=[], metavar="UNIT:N",
                    help="preheat N kernels for one unit before a class opens it, e.g. --warm 02:40")
+    p.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
+                   help=f"seconds a cell of a page may run before the page says to reload (default {CELL_TIMEOUT})")
     p.add_argument("--cull-idle", type=int, default=1200,
                    help="shut a student kernel down after this many idle seconds with no page open (default 1200)")
     return p
@@ -336,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise CasekitError(f"CASEKIT_LANG={lang!r}: use zh or en.")
         if args.max_students < 1:
             raise CasekitError("--max-students must be at least 1.")
+        if args.cell_timeout < 1:
+            raise CasekitError("--cell-timeout must be at least 1 second.")
         folder = prepare_folder(lang)
     except CasekitError as exc:
         print(exc, file=sys.stderr)
@@ -344,11 +372,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     token = args.token or secrets.token_urlsafe(9)
     host = lan_address() if args.lan else "127.0.0.1"
     print_welcome(f"http://{host}:{args.port}/?token={token}", args.lan)
-    app_class = _make_app(args.max_students, lang)
+    app_class = _make_app(args.max_students, lang, args.cell_timeout)
     app = app_class.instance()
     try:
         app.initialize(build_argv(folder, args.port, token, args.lan, args.pool, args.cull_idle))
-        app.update_config(build_config(args.pool, warm))
+        app.update_config(build_config(args.pool, warm, args.cell_timeout))
         app.start()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

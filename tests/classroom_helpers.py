@@ -56,7 +56,7 @@ class ClassroomServer:
     def start(self, timeout: float = 120, env: dict | None = None) -> "ClassroomServer":
         self.log_path = self.log_dir / f"classroom-{self.port}.log"
         self.log = open(self.log_path, "w")
-        full_env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT), **(env or {}))
+        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT), **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "casekit.classroom", "--port", str(self.port), "--token", self.token, *self.args],
             cwd=self.log_dir, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -139,3 +139,44 @@ def test_a_student_opens_a_unit_moves_a_control_and_sees_no_code(browser, tmp_pa
     if lang == "zh":
         assert shown_cjk > 40, f"the explorer is not in Chinese: {seen['after'][:300]}"
     print(f"\n{lang}: unit 1 interactive {seen['interactive_s']:.1f} s after the click; CJK characters shown: {shown_cjk}")
+
+
+# An IPython startup file for the kernels of the server below: the first time the explorer cell
+# runs on this machine it waits far longer than the server's limit per cell (a stall of any
+# kind), every later time it runs at once.
+_SLOW_ONCE = """
+import os, time
+from IPython import get_ipython
+
+def _slow_once(info):
+    marker = os.environ["CASEKIT_TEST_SLOW_ONCE"]
+    if "explore(" in (info.raw_cell or "") and not os.path.exists(marker):
+        open(marker, "w").close()
+        time.sleep(60)
+
+get_ipython().events.register("pre_run_cell", _slow_once)
+"""
+
+
+def test_a_cell_over_the_limit_says_reload_in_the_class_language_and_the_reload_works(browser, tmp_path_factory):
+    root = tmp_path_factory.mktemp("classroom-timeout")
+    startup = root / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-slow-once.py").write_text(_SLOW_ONCE)
+    server = ClassroomServer(root, ["--pool", "0", "--warm", "02:1", "--lang", "zh", "--cell-timeout", "8"])
+    server.start(env={"IPYTHONDIR": str(root / "ipython"), "CASEKIT_TEST_SLOW_ONCE": str(root / "slowed")})
+    try:
+        server.wait_for_pool(UNIT)
+        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+        page.goto(server.url(f"/voila/render/{UNIT}.ipynb"), wait_until="domcontentloaded")
+        page.wait_for_function("() => document.body.innerText.includes('请刷新页面')", timeout=120_000)
+        text = page.inner_text("body")
+        assert (root / "slowed").exists(), "the slow cell did run"
+        assert text.index("请刷新页面") < text.index("Reload the page"), "the class language comes first"
+        assert "Traceback" not in text and "--VoilaExecutor" not in text
+        page.reload(wait_until="domcontentloaded")
+        page.wait_for_selector(".widget-dropdown select", timeout=180_000)
+        assert "请刷新页面" not in page.inner_text("body"), "after the reload the page works"
+        page.close(run_before_unload=True)
+    finally:
+        server.stop()

@@ -52,7 +52,7 @@ def run_notebook(path: Path) -> tuple[float, float]:
     t0 = time.perf_counter()
     km.start_kernel(cwd=str(path.parent), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        client = NotebookClient(nb, km=km, timeout=600, kernel_name="python3", allow_errors=True,
+        client = NotebookClient(nb, km=km, timeout=120, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(path.parent)}})
         client.execute()
         seconds = time.perf_counter() - t0

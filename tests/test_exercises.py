@@ -163,11 +163,10 @@ def test_leak_scan_would_catch_the_old_leaks():
 def test_master_runs_top_to_bottom(path):
     """The master itself (solutions and tests included) runs in a fresh kernel with no error."""
     import nbformat
-    from nbclient import NotebookClient
+    from notebook_runner import execute
 
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    execute(nb, path.name, path.parent)
     errors = [(i, o.get("ename"), o.get("evalue")) for i, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from notebook_runner import execute
 
 import casekit
 from casekit import language, settings
@@ -134,7 +134,7 @@ def test_fresh_kernel_follows_casekit_lang(tmp_path, monkeypatch):
     monkeypatch.setenv("CASEKIT_CONFIG_DIR", str(tmp_path))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_PROBE)])
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    execute(nb, "language probe", tmp_path)
     out = json.loads("".join(o["text"] for o in nb.cells[0].outputs if o.get("name") == "stdout"))
     assert out["lang"] == "zh"
     assert "名称" in out["columns"] or any(_chinese(c) for c in out["columns"]), out["columns"]

@@ -241,7 +241,7 @@ names = casekit.dataset_names()
 rows = {{n: len(casekit.load_dataset(n)) for n in names}}
 cases = collaboration.case_names()
 nb = nbformat.read("unit1.ipynb", as_version=4)
-NotebookClient(nb, timeout=300, kernel_name="python3", resources={{"metadata": {{"path": "."}}}}).execute()
+NotebookClient(nb, timeout=60, startup_timeout=120, kernel_name="python3", resources={{"metadata": {{"path": "."}}}}).execute()
 errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
 print(json.dumps({{"file": casekit.__file__, "datasets": rows, "cases": cases, "errors": len(errors)}}))
 """

@@ -58,13 +58,13 @@ def test_save_figure_bad_extension(tmp_path):
 @pytest.mark.timeout(120)
 def test_notebook_shows_casekit_plots_as_svg_with_chinese_text_and_can_go_back_to_png():
     import nbformat
-    from nbclient import NotebookClient
+    from notebook_runner import execute
 
     cells = ["import casekit\nfrom casekit import collaboration_diagrams as cd\ncasekit.set_language('zh')",
              "cd.timeline()",
              "casekit.plotting.inline_svg(False)\ncd.timeline()"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    NotebookClient(nb, timeout=100, kernel_name="python3").execute()
+    execute(nb, "timeline probe", ".")
     svg = [o["data"] for o in nb.cells[1].outputs if "data" in o]
     assert svg and "image/svg+xml" in svg[0] and "image/png" not in svg[0]
     assert "科达" in svg[0]["image/svg+xml"], "Chinese should stay text in the SVG, drawn by the browser"

@@ -37,7 +37,24 @@ __all__ = ["Build", "build_student", "build_students", "default_jobs", "load_man
 MANIFEST_VERSION = 2
 CHECKER_INIT = ("# casekit's checks: they test the form of your answers; correctness is checked when "
                 "your work is graded.\n# 本单元格加载格式检查：只检查答案的形式，对错在评分时判定。\n"
-                "import casekit.exercises\ngrader = casekit.exercises.Checker({name!r})")
+                "import casekit.exercises\ngrader = casekit.exercises.Checker({name!r}, answers={answers})")
+
+
+def checker_answers(info: MasterInfo, values: dict) -> dict[str, dict[str, str]]:
+    """Each autograded question's answer names and the type of the master's solution for each
+    (``number``, ``list``, ``set``, …): what the student's checker compares the form with."""
+    from ..exercises import type_name
+
+    return {q.name: {n: type_name(values[n]) for n in q.answer_names if values.get(n) is not None}
+            for q in info.questions if not q.manual}
+
+
+def _answers_literal(answers: dict[str, dict[str, str]]) -> str:
+    """The answers dict as readable source, one question a line."""
+    if not answers:
+        return "{}"
+    rows = [f"    {q!r}: {{{', '.join(f'{n!r}: {k!r}' for n, k in names.items())}}}," for q, names in answers.items()]
+    return "{\n" + "\n".join(rows) + "\n}"
 
 _running: set[subprocess.Popen] = set()
 _lock = threading.Lock()
@@ -173,13 +190,13 @@ def _handout_answer_cells(student: dict) -> dict[str, dict]:
     return out
 
 
-def _checker_cells(nb: dict, name: str) -> dict:
+def _checker_cells(nb: dict, name: str, answers: dict[str, dict[str, str]] | None = None) -> dict:
     """Replace otter's initialising cell by casekit's bilingual checker (same ``grader`` name,
     same ``grader.check("q")`` cells), and drop the master's "instructor master" banner."""
     nb["cells"] = [c for c in nb.get("cells", []) if not has_tag(c, "casekit_master_banner")]
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code" and "otter.Notebook(" in source(cell):
-            cell["source"] = CHECKER_INIT.format(name=f"{name}.ipynb")
+            cell["source"] = CHECKER_INIT.format(name=f"{name}.ipynb", answers=_answers_literal(answers or {}))
             break
     for cell in nb.get("cells", []):
         src = source(cell)
@@ -309,7 +326,8 @@ def build_student(master: str | Path, dist: str | Path | None = None, timeout: f
                            "nothing was written to dist/student. Fix the master (solutions inside "
                            "# BEGIN SOLUTION / # END SOLUTION, correctness only in hidden tests, no "
                            "answer in any message):\n" + "\n".join(f"  - {leak}" for leak in leaks))
-    handout = _checker_cells(json.loads(student_nb.read_text(encoding="utf-8")), master.stem)
+    handout = _checker_cells(json.loads(student_nb.read_text(encoding="utf-8")), master.stem,
+                             checker_answers(info, values))
     out_student = dist / "student" / master.name
     out_zip = dist / "autograder" / f"{master.stem}.zip"
     out_student.parent.mkdir(parents=True, exist_ok=True)

@@ -144,7 +144,7 @@ def build_selfstudy(master: str | Path, dist: str | Path | None = None, rebuild:
     insert_at = 1 if keep and "casekit.exercises.Checker(" in _source(keep[0]) else 0
     if insert_at:   # full checks: every test runs, with its hints
         keep[0] = dict(keep[0], source=_source(keep[0]).replace(
-            f"Checker({master.name!r})", f"Checker({master.name!r}, mode='selfstudy')"))
+            f"Checker({master.name!r}", f"Checker({master.name!r}, mode='selfstudy'", 1))
     keep.insert(insert_at, intro)
     nb = copy.deepcopy(student)
     nb["cells"] = keep

@@ -39,6 +39,27 @@ MAX_CODE_CHARS = 2_000_000        # code a submission may hand the grader
 MAX_ZIP_MEMBERS = 200
 MAX_ZIP_RATIO = 200               # uncompressed / compressed, per member (zip bombs)
 NOT_ATTEMPTED = "not attempted · 未作答"
+CORRECT = "right · 正确"
+WRONG = "not right · 不对"
+PARTLY = "partly right · 部分正确"
+
+
+def _raised_for(names: list[str], cells: list[tuple[int, str]], errors: list) -> list[str]:
+    """Feedback for answers that are missing because the cell that sets them raised."""
+    from ..exercises import _assigned_names
+
+    by_index = dict(cells)
+    out = []
+    for e in errors or []:
+        pos = e.get("cell") if isinstance(e, dict) else None
+        if not isinstance(pos, int) or pos not in by_index:
+            continue
+        hit = [n for n in names if n in _assigned_names(by_index[pos])]
+        if hit:
+            msg = str(e.get("message", ""))[:160]
+            out.append(f"the cell that sets {', '.join(hit)} raised {e.get('error')}: {msg} · "
+                       f"设置 {', '.join(hit)} 的单元格出错：{e.get('error')}: {msg}")
+    return out
 
 
 @dataclass
@@ -288,7 +309,8 @@ def _grade_one(sub: Submission, man: dict, tests_dir: Path, limits: sb.Limits, s
         entry = questions[q["name"]]
         states = [ev.answers.get(n, {"missing": True}) for n in q["answer_names"]]
         if not any(_attempted(s) for s in states):
-            entry["feedback"] = [NOT_ATTEMPTED]
+            raised = _raised_for(q["answer_names"], cells, ev.errors)
+            entry["feedback"] = raised or [NOT_ATTEMPTED]
             continue
         for n, s in zip(q["answer_names"], states):
             if "unsupported" in s:
@@ -303,12 +325,15 @@ def _grade_one(sub: Submission, man: dict, tests_dir: Path, limits: sb.Limits, s
         cases = [c for c in got["cases"] if isinstance(c, dict)]
         earned = sum(float(c.get("points") or 0) for c in cases if c.get("passed") and c.get("hidden"))
         entry["score"] = round(min(max(earned, 0.0), entry["possible"]), 2)
+        # graded feedback says right or wrong first; a public check's "format OK, correctness is
+        # checked when graded" note means nothing once it has been graded
         if entry["score"] >= entry["possible"] > 0:
-            msgs = [c["success_message"] for c in cases if c.get("passed") and c.get("success_message")]
-            entry["feedback"] += list(dict.fromkeys(msgs)) or ["correct · 正确"]
+            msgs = [c["success_message"] for c in cases if c.get("passed") and c.get("success_message")
+                    and c.get("hidden")]
+            entry["feedback"] += [CORRECT, *dict.fromkeys(msgs)]
         else:
             msgs = [c["failure_message"] for c in cases if not c.get("passed") and c.get("failure_message")]
-            entry["feedback"] += list(dict.fromkeys(msgs)) or ["not right yet · 还不对"]
+            entry["feedback"] += [PARTLY if entry["score"] > 0 else WRONG, *dict.fromkeys(msgs)]
     return result
 
 

@@ -1,9 +1,9 @@
-"""Class load on the classroom server (issue 15): simulated students on unit 1, 127.0.0.1 only.
+"""Class load on the classroom server (issue 15): simulated students on unit 2, 127.0.0.1 only.
 
     python benchmarks/bench_classroom.py                      # N = 10, 20, 40, 60 and the start of class
     python benchmarks/bench_classroom.py --ns 10 --burst 0    # a quick look
 
-Steady state: N students have unit 1 (02_keda_zhongtu) open; each moves a control (the explorer's
+Steady state: N students have unit 2 (02_keda_zhongtu) open; each moves a control (the explorer's
 first dropdown, as the browser test does) every 3 s. An update counts when that student's page
 shows the change: in Chromium, when the explorer's output (text, image, SVG) differs from before
 the move; for a protocol client, when the kernel's widget updates for that move have all arrived
@@ -12,8 +12,8 @@ are real Chromium pages; the rest speak the Jupyter widget protocol over the ker
 (browsers would eat the CPU being measured). Reported per N: p50/p95 latency, errors, and the
 server's memory (Voilà plus every kernel, RSS) per student.
 
-Start of class: a fresh server preheats --burst kernels of unit 1 (each has run the whole notebook
-and rendered its page before the first student arrives), then --burst students open unit 1 at
+Start of class: a fresh server preheats --burst kernels of unit 2 (each has run the whole notebook
+and rendered its page before the first student arrives), then --burst students open unit 2 at
 random moments within one minute; for each, the time from asking for the page to its first
 control move answered (interactive).
 
@@ -444,7 +444,7 @@ def main(argv=None) -> int:
     p.add_argument("--ns", default="10,20,40,60")
     p.add_argument("--duration", type=float, default=45, help="seconds of steady load per N")
     p.add_argument("--browsers", type=int, default=10, help="Chromium students at most (0: none)")
-    p.add_argument("--burst", type=int, default=40, help="students opening unit 1 within --window s (0: skip)")
+    p.add_argument("--burst", type=int, default=40, help="students opening unit 2 within --window s (0: skip)")
     p.add_argument("--window", type=float, default=60)
     p.add_argument("--max-minutes", type=float, default=30)
     p.add_argument("--json", type=Path, default=ROOT / "artifacts" / "bench_classroom.json")
@@ -478,7 +478,7 @@ def main(argv=None) -> int:
             warm_s = time.monotonic() - t0
             mem = server_memory(server.proc.pid)
             report["burst"] = asyncio.run(burst(server, args.burst, args.window))
-            report["burst"].update(warmed=f"{args.burst} kernels of unit 1, each had run the whole notebook "
+            report["burst"].update(warmed=f"{args.burst} kernels of unit 2, each had run the whole notebook "
                                           f"and rendered its page", warm_s=warm_s, warmed_mb=mem[0])
             print(json.dumps(report["burst"]), flush=True)
         finally:

@@ -1,4 +1,4 @@
-"""Benchmark: one explorer update (model + diagram source) for unit 1.
+"""Benchmark: one explorer update (model + diagram source) for unit 2.
 
 Run from the repository root:  .venv/bin/python benchmarks/bench_collaboration.py [--n 300]
 

@@ -1,4 +1,4 @@
-"""Benchmark unit 0: the claims model and the source-quality lens.
+"""Benchmark unit 1: the claims model and the source-quality lens.
 
 Run from the repository root:  .venv/bin/python benchmarks/bench_landscape.py [--n 300]
 

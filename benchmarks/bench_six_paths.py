@@ -1,4 +1,4 @@
-"""Benchmark the unit-2 path-fit advisor: how long one slider move takes to update the ranking.
+"""Benchmark the unit-3 path-fit advisor: how long one slider move takes to update the ranking.
 
 Run from the repository root:  .venv/bin/python benchmarks/bench_six_paths.py [--n 500]
 

@@ -8,8 +8,8 @@ import importlib
 import inspect
 import re
 
-MODULES = ["casekit", "casekit.datasets", "casekit.errors", "casekit.i18n", "casekit.diagrams", "casekit.plotting",
-           "casekit.landscape", "casekit.landscape_diagrams", "casekit.landscape_widgets",
+MODULES = ["casekit", "casekit.datasets", "casekit.units", "casekit.errors", "casekit.i18n", "casekit.diagrams",
+           "casekit.plotting", "casekit.landscape", "casekit.landscape_diagrams", "casekit.landscape_widgets",
            "casekit.collaboration", "casekit.collaboration_diagrams", "casekit.collaboration_widgets",
            "casekit.six_paths", "casekit.six_paths_diagrams", "casekit.six_paths_widgets",
            "casekit.cost_curves", "casekit.cost_curves_plots", "casekit.cost_curves_widgets", "casekit.schemas"]

@@ -1,7 +1,7 @@
 """The classroom server: the narrative units as web apps for students who do not code (Voilà).
 
     python -m casekit.classroom --port 8866 --token SECRET --lang zh      # or: make serve
-    python -m casekit.classroom --lan --warm 02:40                         # serve the room; unit 1 warmed for 40
+    python -m casekit.classroom --lan --warm 02:40                         # serve the room; unit 2 (Keda & Zhongtu) warmed for 40
 
 A thin launcher around Voilà's own options: Voilà strips every code cell (``strip_sources``),
 starts one kernel per student page, preheats a pool of kernels that have already run each unit
@@ -33,13 +33,15 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from . import units as _units
 from .errors import CasekitError
 
 __all__ = ["UNITS", "units", "prepare_folder", "unit_titles", "lan_address", "build_argv", "build_config",
            "index_page", "full_page", "main"]
 
-# The curated set: the narrative units, in teaching order (never 00_start_here, never exercises).
-UNITS = ("01_srdi_landscape", "02_keda_zhongtu", "03_qingdao_six_paths", "04_in_firm_cluster_costs")
+# The curated set: the narrative units, in teaching order (never 00_start_here, never exercises),
+# from the unit registry (datasets/units.csv).
+UNITS = tuple(_units.unit_notebook(u) for u in _units.unit_names())
 CJK = re.compile(r"[\u3400-\u9fff]")
 _SET_LANG = re.compile(r"""set_language\(\s*(['"])en\1\s*\)""")
 
@@ -328,7 +330,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-students", type=int, default=60, help="kernels for students at most (default 60)")
     p.add_argument("--pool", type=int, default=1, help="preheated kernels per unit (default 1)")
     p.add_argument("--warm", action="append", default=[], metavar="UNIT:N",
-                   help="preheat N kernels for one unit before a class opens it, e.g. --warm 02:40")
+                   help="preheat N kernels for one unit before a class opens it; UNIT is its file prefix, number "
+                        "or name, e.g. --warm 02:40, --warm 2:40 or --warm keda_zhongtu:40 (unit 2, Keda & Zhongtu)")
     p.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
                    help=f"seconds a cell of a page may run before the page says to reload (default {CELL_TIMEOUT})")
     p.add_argument("--cull-idle", type=int, default=1200,
@@ -336,14 +339,38 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _warm_unit(text: str) -> list[str]:
+    """The units (names) that ``text`` may mean: a file prefix (02), a number (2), a name or a
+    notebook name (keda_zhongtu, 02_keda_zhongtu), or a unique part of a name (keda)."""
+    names = _units.unit_names()
+    key = text.strip().lower()
+    if key.isdigit():
+        return [u for u in names if _units.unit_number(u) == int(key)]
+    exact = [u for u in names if key in (u, _units.unit_notebook(u))]
+    return exact or ([u for u in names if key in u] if key else [])
+
+
 def _warm(specs: list[str]) -> dict[str, int]:
+    """``--warm UNIT:N`` options as {notebook: N}; an unknown or ambiguous unit is explained in both languages."""
     out = {}
+    pairs = [f"{_units.unit_number(u):02d} {u}" for u in _units.unit_names()]
     for spec in specs:
         unit, _, n = spec.partition(":")
-        hits = [u for u in UNITS if u.startswith(unit) or unit in u]
-        if len(hits) != 1 or not n.isdigit():
-            raise CasekitError(f"--warm takes UNIT:N, e.g. --warm 02:40 (units: {', '.join(UNITS)}); got {spec!r}.")
-        out[hits[0]] = int(n)
+        hits = _warm_unit(unit)
+        if len(hits) == 1 and n.isdigit():
+            out[_units.unit_notebook(hits[0])] = int(n)
+            continue
+        if not n.isdigit():
+            why_en, why_zh = f"N must be a whole number, not {n!r}", f"数量应为整数，而不是 {n!r}"
+        elif hits:
+            why_en, why_zh = f"{unit!r} could be {' or '.join(hits)}", f"{unit!r} 可能指 {' 或 '.join(hits)}"
+        else:
+            why_en, why_zh = f"{unit!r} is not a unit", f"{unit!r} 不是单元"
+        raise CasekitError(
+            f"--warm takes UNIT:N, where UNIT is a unit's file prefix, number or name, e.g. --warm 02:40, "
+            f"--warm 2:40 or --warm keda_zhongtu:40; got {spec!r}: {why_en}. Units: {', '.join(pairs)}.\n"
+            f"--warm 的格式是 单元:数量，单元可写文件前缀、编号或名称，例如 --warm 02:40、--warm 2:40 或 "
+            f"--warm keda_zhongtu:40；收到的是 {spec!r}：{why_zh}。单元：{'、'.join(pairs)}。")
     return out
 
 

@@ -1,4 +1,4 @@
-"""Unit 1: R&D–marketing collaboration stages as data, the framework's propositions as rules, and
+"""Unit 2: R&D–marketing collaboration stages as data, the framework's propositions as rules, and
 an evaluator for alternative stage sequences (source 000: Keda and Zhongtu).
 
 A :class:`Case` is a business model, a collaboration mode and an ordered list of :class:`Stage`

@@ -1,4 +1,4 @@
-"""Diagrams and plots for unit 1, drawn from the data in the current language.
+"""Diagrams and plots for unit 2, drawn from the data in the current language.
 
 * :func:`framework` — source 000 Figure 1 (research framework)
 * :func:`data_structure` — Figure 2 (first-order concepts → second-order themes → aggregate constructs)

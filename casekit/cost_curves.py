@@ -1,4 +1,4 @@
-"""Cost curves of an in-firm technology-innovation cluster (unit 3; source 003 §3.1.1, Figure 1).
+"""Cost curves of an in-firm technology-innovation cluster (unit 4; source 003 §3.1.1, Figure 1).
 
 Source 003 argues in words that innovating raises a firm's average fixed cost (A1FC above A0FC:
 R&D, new equipment, information-control systems) and lowers its average variable cost (A1VC below

@@ -1,4 +1,4 @@
-"""Unit 3 pictures: the source's Figure 1 redrawn from the model, the learning curve, and the
+"""Unit 4 pictures: the source's Figure 1 redrawn from the model, the learning curve, and the
 knowledge-integration diagram of Figure 2 (source 003 §3.1.1-3.1.2).
 
 Plot functions return small objects that keep their matplotlib artists, so the explorer widget can

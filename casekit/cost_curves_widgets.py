@@ -1,4 +1,4 @@
-"""The cost-curve explorer (unit 3): sliders move the curves and the key points C0, C1, Q0, Q1 and
+"""The cost-curve explorer (unit 4): sliders move the curves and the key points C0, C1, Q0, Q1 and
 the crossover of source 003's Figure 1, and a readout says in words what changed.
 
 The widget only wires controls to :class:`casekit.cost_curves.CostScenario`; the figure is built

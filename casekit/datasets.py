@@ -76,11 +76,26 @@ class DatasetMeta(_Strict):
     title_zh: str
     description_en: str
     description_zh: str
-    unit: int = Field(ge=0, le=3)
+    unit: str  # the name of the unit that uses it most (a row of units.csv)
     source: Source
     illustrative: bool = False
     columns: dict[str, ColumnDoc]
     quirks: list[Quirk] = []
+
+    @model_validator(mode="after")
+    def _known_unit(self):
+        names = _unit_names()
+        if self.unit not in names:
+            raise ValueError(f"unit {self.unit!r} is not a unit name; use one of {list(names)} (units.csv)")
+        return self
+
+
+def _unit_names() -> tuple[str, ...]:
+    # The unit registry is itself a dataset whose record names a unit, so it is read directly here.
+    try:
+        return tuple(pd.read_csv(DATA_DIR / "units.csv", dtype=str, encoding="utf-8")["unit"])
+    except (OSError, KeyError, ValueError):
+        return ()
 
 
 def dataset_names() -> list[str]:

@@ -3,22 +3,27 @@
 decision-maker before a decision, background, a body without commentary, an ending at the decision,
 and exhibits drawn from the kit's datasets.
 
-Each case is data (``datasets/decision_cases/unitN.yaml``), Chinese first with an English twin of
-equal content; every paragraph carries its citation. Exhibits are rendered from
+Each case is data (``datasets/decision_cases/<unit name>.yaml``), Chinese first with an English
+twin of equal content; every paragraph carries its citation. Exhibits are rendered from
 :func:`casekit.load_dataset`, never retyped.
+
+A unit is given by its name (``"keda_zhongtu"``) or its number, the prefix of its notebook file (1–4).
+Earlier casekit versions numbered the units 0–3, so 0 is refused, and a case asked for by a number
+whose meaning changed (1–3) is shown with one line saying which unit it is (see :mod:`casekit.units`).
 
 >>> from casekit import decision_cases as dc
 >>> dc.case_units()
-[0, 1, 2, 3]
->>> dc.load_case(1).title_en
+['srdi_landscape', 'keda_zhongtu', 'qingdao_six_paths', 'in_firm_cluster_costs']
+>>> dc.load_case("keda_zhongtu").title_en
 "Keda's leadership in 2018: keep spreading, or focus?"
->>> "关键词" in dc.case_markdown(1, "zh")
+>>> "关键词" in dc.case_markdown("keda_zhongtu", "zh")
 True
 """
 from __future__ import annotations
 
 import html
 import re
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import datasets as _datasets
-from . import i18n
+from . import i18n, units
 from .errors import CasekitError
 
 __all__ = [
@@ -36,7 +41,6 @@ __all__ = [
     "show_case", "save_case",
 ]
 
-UNITS = (0, 1, 2, 3)
 DOCUMENTS = ("000", "001", "002", "003", "004")
 # A citation names a source document and a place in it: a section, table, figure or the abstract.
 CITE_PART = re.compile(r"\b(00[0-4])\b[^;]*?(§\s?\d|Table\s?\d|Figure\s?\d|abstract|表\s?\d|图\s?\d|摘要)")
@@ -105,9 +109,9 @@ class Exhibit(_Strict):
 
 
 class DecisionCase(_Strict):
-    """One unit's decision case (``datasets/decision_cases/unitN.yaml``)."""
+    """One unit's decision case (``datasets/decision_cases/<unit name>.yaml``)."""
 
-    unit: int = Field(ge=0, le=3)
+    unit: str  # the unit's name, the same as the file's
     title_zh: str
     title_en: str
     summary_zh: str
@@ -129,16 +133,13 @@ class DecisionCase(_Strict):
         return self
 
 
-def case_units() -> list[int]:
-    """The units that have a decision case."""
-    return list(UNITS)
+def case_units() -> list[str]:
+    """The names of the units that have a decision case, in teaching order."""
+    return units.unit_names()
 
 
-def _check_unit(unit: Any) -> int:
-    if isinstance(unit, bool) or not isinstance(unit, int) or unit not in UNITS:
-        raise CasekitError(f"There is no decision case for unit {unit!r}. Choose one of {list(UNITS)} "
-                           "(0 landscape, 1 Keda & Zhongtu, 2 Qingdao six paths, 3 in-firm cluster costs).")
-    return unit
+def _check_unit(unit: Any) -> str:
+    return units.find_unit(unit)   # a name or a number 1–4; anything else gets the list of units
 
 
 def _check_lang(lang: str | None) -> str:
@@ -149,27 +150,35 @@ def _check_lang(lang: str | None) -> str:
 
 
 @lru_cache(maxsize=None)
-def _load(unit: int) -> DecisionCase:
+def _load(name: str) -> DecisionCase:
     # Read through the datasets folder the loader uses, so the cases travel with the data.
-    path = _datasets.DATA_DIR / "decision_cases" / f"unit{unit}.yaml"
+    path = _datasets.DATA_DIR / "decision_cases" / f"{name}.yaml"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise CasekitError(f"The decision case for unit {unit} could not be read ({path}): {exc}") from None
+        raise CasekitError(f"The decision case for unit {name} could not be read ({path}): {exc}") from None
     try:
         case = DecisionCase.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise CasekitError(f"The decision case for unit {unit} is malformed at {where}: {first['msg']}") from None
-    if case.unit != unit:
-        raise CasekitError(f"datasets/decision_cases/unit{unit}.yaml says unit {case.unit}; it must say {unit}.")
+        raise CasekitError(f"The decision case for unit {name} is malformed at {where}: {first['msg']}") from None
+    if case.unit != name:
+        raise CasekitError(f"datasets/decision_cases/{name}.yaml says unit {case.unit!r}; it must say {name}.")
     return case
 
 
-def load_case(unit: int) -> DecisionCase:
-    """The validated decision case of ``unit`` (0–3)."""
-    return _load(_check_unit(unit))
+def load_case(unit: str | int) -> DecisionCase:
+    """The validated decision case of ``unit``: its name (``"keda_zhongtu"``) or its number (1–4).
+
+    A number whose meaning changed (1–3; earlier versions numbered the units 0–3) also gives a
+    warning that says which unit it is; the name gives none.
+    """
+    name = _check_unit(unit)
+    note = units.renumbering_note(unit)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return _load(name)
 
 
 def _cell_text(value: Any) -> str:
@@ -206,7 +215,7 @@ _LABELS = {
     "exhibit": ("附录", "Exhibit"),
     "source": ("出处", "Source"),
     "frame": ("说明", "Note"),
-    "unit": ("第{n}单元 · 决策案例", "Unit {n} · Decision case"),
+    "unit": ("{heading} · 决策案例", "{heading} · Decision case"),
 }
 
 
@@ -226,13 +235,27 @@ def _md_cell(value: str) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def case_markdown(unit: int, lang: str | None = None) -> str:
-    """The case as Markdown in ``lang`` (default: the current language), exhibits as tables."""
-    case, lang = load_case(unit), _check_lang(lang)
+def _kicker(case: DecisionCase, lang: str) -> str:
+    return _lab("unit", lang).format(heading=units.unit_heading(case.unit, lang))
+
+
+def case_markdown(unit: str | int, lang: str | None = None) -> str:
+    """The case as Markdown in ``lang`` (default: the current language), exhibits as tables.
+
+    ``unit`` is a name or a number (1–4); a number whose meaning changed (1–3) puts one line on top
+    saying which unit it is.
+    """
+    name, lang = _check_unit(unit), _check_lang(lang)
+    return _markdown(name, lang, units.renumbering_note(unit, lang))
+
+
+def _markdown(name: str, lang: str, note: str = "") -> str:
+    case = _load(name)
     g = lambda obj, field: getattr(obj, f"{field}_{lang}")  # noqa: E731
     sep = "；" if lang == "zh" else "; "
     colon = "：" if lang == "zh" else ": "
-    lines = [f"*{_lab('unit', lang).format(n=case.unit)}*", "", f"# {g(case, 'title')}", ""]
+    lines = [f"> {note}", ""] if note else []
+    lines += [f"*{_kicker(case, lang)}*", "", f"# {g(case, 'title')}", ""]
     lines += [f"**{_lab('summary', lang)}**{colon}{g(case, 'summary')}", ""]
     lines += [f"**{_lab('keywords', lang)}**{colon}{sep.join(g(case, 'keywords'))}", ""]
     if case.frame_note_en:
@@ -270,15 +293,26 @@ _CSS = """
 """
 
 
-def case_html(unit: int, lang: str | None = None, *, standalone: bool = False) -> str:
-    """The case as HTML in ``lang``; ``standalone=True`` gives a whole page (for a handout file)."""
-    case, lang = load_case(unit), _check_lang(lang)
+def case_html(unit: str | int, lang: str | None = None, *, standalone: bool = False) -> str:
+    """The case as HTML in ``lang``; ``standalone=True`` gives a whole page (for a handout file).
+
+    ``unit`` is a name or a number (1–4); a number whose meaning changed (1–3) puts one line on top
+    saying which unit it is.
+    """
+    name, lang = _check_unit(unit), _check_lang(lang)
+    return _html(name, lang, units.renumbering_note(unit, lang), standalone=standalone)
+
+
+def _html(name: str, lang: str, note: str = "", *, standalone: bool = False) -> str:
+    case = _load(name)
     e = html.escape
     g = lambda obj, field: e(getattr(obj, f"{field}_{lang}"))  # noqa: E731
     colon = "：" if lang == "zh" else ": "
     sep = "；" if lang == "zh" else "; "
-    out = [f'<div class="ck-case" lang="{"zh-CN" if lang == "zh" else "en"}">',
-           f'<div class="ck-kicker">{e(_lab("unit", lang).format(n=case.unit))}</div>',
+    out = [f'<div class="ck-case" lang="{"zh-CN" if lang == "zh" else "en"}">']
+    if note:
+        out.append(f'<div class="ck-frame ck-renumbered" role="note">{e(note)}</div>')
+    out += [f'<div class="ck-kicker">{e(_kicker(case, lang))}</div>',
            f"<h1>{g(case, 'title')}</h1>",
            f"<p><b>{_lab('summary', lang)}</b>{colon}{g(case, 'summary')}</p>",
            f"<p><b>{_lab('keywords', lang)}</b>{colon}{e(sep.join(getattr(case, 'keywords_' + lang)))}</p>"]
@@ -310,37 +344,46 @@ def case_html(unit: int, lang: str | None = None, *, standalone: bool = False) -
 class _CaseView:
     """What :func:`show_case` returns: shown as HTML in a notebook, as Markdown elsewhere."""
 
-    def __init__(self, unit: int, lang: str):
-        self.unit, self.lang = unit, lang
+    def __init__(self, unit: str, lang: str, note: str = ""):
+        self.unit, self.lang, self.note = unit, lang, note
 
     def _repr_html_(self) -> str:
-        return case_html(self.unit, self.lang)
+        return _html(self.unit, self.lang, self.note)
 
     def _repr_markdown_(self) -> str:
-        return case_markdown(self.unit, self.lang)
+        return _markdown(self.unit, self.lang, self.note)
 
     def __repr__(self) -> str:
-        return case_markdown(self.unit, self.lang)
+        return _markdown(self.unit, self.lang, self.note)
 
 
-def show_case(unit: int, lang: str | None = None) -> _CaseView:
-    """Show the decision case of ``unit`` (0–3) in the current language (or ``lang``).
+def show_case(unit: str | int, lang: str | None = None) -> _CaseView:
+    """Show the decision case of ``unit`` in the current language (or ``lang``).
 
+    ``unit`` is the unit's name (``"keda_zhongtu"``) or its number, the prefix of its notebook file
+    (1–4). Earlier casekit versions numbered the units 0–3: 0 gets a message listing the units, and
+    a number whose meaning changed (1–3) shows the unit with that number now, under one line saying so.
     In a notebook it renders as HTML with the exhibits as tables; ``casekit.set_language("zh")``
     and run again for Chinese.
     """
-    return _CaseView(_check_unit(unit), _check_lang(lang))
+    name, lang = _check_unit(unit), _check_lang(lang)
+    return _CaseView(name, lang, units.renumbering_note(unit, lang))
 
 
-def save_case(unit: int, path: str | Path, lang: str | None = None) -> Path:
-    """Write the case as a handout: ``.html`` (a whole page) or ``.md``. Returns the path written."""
-    unit, lang = _check_unit(unit), _check_lang(lang)
+def save_case(unit: str | int, path: str | Path, lang: str | None = None) -> Path:
+    """Write the case as a handout: ``.html`` (a whole page) or ``.md``. Returns the path written.
+
+    ``unit`` is a name or a number (1–4), as for :func:`show_case`; a number whose meaning changed
+    (1–3) puts the same line on top of the handout.
+    """
+    name, lang = _check_unit(unit), _check_lang(lang)
+    note = units.renumbering_note(unit, lang)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
-        text = case_html(unit, lang, standalone=True)
+        text = _html(name, lang, note, standalone=True)
     elif suffix in (".md", ".markdown"):
-        text = case_markdown(unit, lang)
+        text = _markdown(name, lang, note)
     else:
         raise CasekitError(f"save_case writes .html or .md, not {path.suffix or 'a file without a suffix'!r}.")
     if path.parent and not path.parent.exists():

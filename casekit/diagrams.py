@@ -242,12 +242,6 @@ def save(graph: graphviz.Digraph | graphviz.Graph, path: str | Path) -> Path:
     return path
 
 
-_UNIT_NAMES = {
-    0: ("Unit 0 · SRDI landscape", "第0单元 · 专精特新概览"),
-    1: ("Unit 1 · Keda & Zhongtu", "第1单元 · 科达与中涂"),
-    2: ("Unit 2 · Qingdao six paths", "第2单元 · 青岛六条路径"),
-    3: ("Unit 3 · in-firm cluster costs", "第3单元 · 企业内集群成本"),
-}
 _TYPE_NAMES = {
     "peer_reviewed": ("peer-reviewed", "同行评审"),
     "open_access_journal": ("open-access journal", "开放获取期刊"),
@@ -262,6 +256,7 @@ def provenance_map() -> graphviz.Digraph:
     """Source documents → the datasets drawn from them → the unit that uses each, from the data."""
     from . import i18n
     from .datasets import dataset_names, load_dataset, metadata
+    from .units import unit_heading
 
     zh = i18n.get_language() == "zh"
     g = digraph("provenance", rankdir="LR", nodesep="0.15", ranksep="1.0")
@@ -275,9 +270,8 @@ def provenance_map() -> graphviz.Digraph:
         for doc in meta.source.documents:
             docs.add(doc)
             g.edge(f"doc_{doc}", f"ds_{name}")
-        unit = _UNIT_NAMES[meta.unit][1 if zh else 0]
         g.edge(f"ds_{name}", f"unit_{meta.unit}")
-        g.node(f"unit_{meta.unit}", unit, shape="box", fillcolor="#dfe9ff")
+        g.node(f"unit_{meta.unit}", unit_heading(meta.unit), shape="box", fillcolor="#dfe9ff")
     for doc in sorted(docs):
         kind = _TYPE_NAMES.get(kinds.get(doc, ""), ("", ""))[1 if zh else 0]
         g.node(f"doc_{doc}", f"{'文献' if zh else 'source'} {doc}\\n{kind}", shape="note", fillcolor="#eaf6ea")

@@ -1,4 +1,4 @@
-"""Unit 0, the SRDI landscape: claims read by the quality of their source, the SRDI ladder,
+"""Unit 1, the SRDI landscape: claims read by the quality of their source, the SRDI ladder,
 co-innovation mechanisms and dilemmas.
 
 Pure functions over the bundled datasets (``srdi_statistics``, ``srdi_ladder``,
@@ -14,13 +14,14 @@ beyond loading data. Every function returns a new DataFrame or object.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-from . import i18n
+from . import i18n, units
 from .datasets import load_dataset
 from ._guard import short
 from .errors import CasekitError
@@ -108,7 +109,7 @@ def _stats() -> pd.DataFrame:
 def claims(source_types: str | Iterable[str] | None = None, *, traceable: bool | None = None,
            promotional: bool | None = None, sort_by: str = "source_type",
            data: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The numeric claims of unit 0, filtered and sorted.
+    """The numeric claims of unit 1, filtered and sorted.
 
     Parameters
     ----------
@@ -422,14 +423,31 @@ def dilemma_paths() -> pd.DataFrame:
     return _done(df.sort_values("order"), attrs)
 
 
-def course_links(to_unit: int | None = None) -> pd.DataFrame:
-    """Links from unit 0 to the later units (all, or those into one unit 1-3)."""
+def course_links(to_unit: str | int | None = None) -> pd.DataFrame:
+    """Links from the SRDI landscape (unit 1) to the later units: all, or those into one of them.
+
+    ``to_unit`` is a later unit's name (``"keda_zhongtu"``) or number (2–4). Earlier casekit
+    versions numbered the units 0–3; a number whose meaning changed (2, 3) gives a warning that says
+    which unit it is, and the name gives none.
+    """
     df, attrs = _load("course_map")
     if to_unit is not None:
-        if to_unit not in (1, 2, 3):
-            raise CasekitError(i18n.t(f"to_unit must be 1, 2 or 3 (the units after unit 0), not {short(to_unit, 40)}.",
-                                      f"to_unit 必须是 1、2 或 3（第0单元之后的单元），而不是 {short(to_unit, 40)}。"))
-        df = df[df["to_unit"] == to_unit]
+        later = [u for u in units.unit_names() if u in set(df["to_unit"].astype(str))]
+        try:
+            name = units.find_unit(to_unit)
+        except CasekitError:
+            name = None
+        if name not in later:
+            listing = ", ".join(f"{units.unit_number(u)} {u}" for u in later)
+            raise CasekitError(i18n.t(
+                f"Give to_unit as a later unit's name or number: {listing}; not {short(to_unit, 40)}. "
+                "Units are numbered as their notebook files (01–04); earlier casekit versions numbered them 0–3.",
+                f"to_unit 请给出后续单元的名称或编号：{listing}；而不是 {short(to_unit, 40)}。"
+                "单元编号与笔记本文件 01–04 一致（casekit 早期版本编为 0–3）。"))
+        note = units.renumbering_note(to_unit)
+        if note:
+            warnings.warn(note, UserWarning, stacklevel=3)   # past the boundary wrapper, to the caller
+        df = df[df["to_unit"] == name]
     return _done(df.sort_values("order"), attrs)
 
 

@@ -1,4 +1,4 @@
-"""Unit 0 diagrams (graphviz) and the source-quality chart (matplotlib), in the current language.
+"""Unit 1 diagrams (graphviz) and the source-quality chart (matplotlib), in the current language.
 
 Every builder reads its content from the datasets and returns a new object; show a diagram with
 ``casekit.diagrams.show(g)`` and save either kind with ``casekit.save(obj, "file.svg")``.
@@ -14,7 +14,7 @@ import textwrap
 
 import graphviz
 
-from . import i18n, landscape
+from . import i18n, landscape, units
 from .diagrams import digraph
 from ._guard import short
 from .errors import CasekitError
@@ -122,21 +122,23 @@ def ladder_diagram(all_sources: bool = True) -> graphviz.Digraph:
     return g
 
 
-def course_map_diagram(to_unit: int | None = None) -> graphviz.Digraph:
-    """How unit 0's ideas lead into units 1-3 (``to_unit`` keeps one unit)."""
+def course_map_diagram(to_unit: str | int | None = None) -> graphviz.Digraph:
+    """How the SRDI landscape's ideas (unit 1) lead into the later units; ``to_unit`` (a name or 2–4) keeps one."""
     links = landscape.course_links(to_unit)
     links.attrs = {}  # pandas deep-copies attrs on every slice; the builders only read
-    names = {0: ("Unit 0: SRDI landscape", "第0单元：专精特新格局"),
-             1: ("Unit 1: Keda & Zhongtu", "第1单元：科达与中涂"),
-             2: ("Unit 2: Qingdao six paths", "第2单元：青岛六条路径"),
-             3: ("Unit 3: in-firm cluster costs", "第3单元：企业内集群成本")}
-    colours = {0: "#e8eaf6", 1: "#dbe9f6", 2: "#e3f1df", 3: "#fbeed5"}
+    order = units.unit_names()
+    here = str(links["from_unit"].iloc[0]) if len(links) else order[0]
+    later = [u for u in order if u in set(links["to_unit"].astype(str))]
+    colours = dict(zip(order, ["#e8eaf6", "#dbe9f6", "#e3f1df", "#fbeed5"]))
+    numbers = [units.unit_number(u) for u in order if u != here]
     g = digraph("course_map", rankdir="LR", ranksep="1.0")
-    g.attr(label=i18n.t("Course map: from unit 0 to units 1-3", "课程地图：从第0单元到第1-3单元"), labelloc="t")
-    for unit in [0] + sorted(links["to_unit"].unique().tolist()):
-        with g.subgraph(name=f"cluster_u{unit}") as c:
-            c.attr(label=i18n.t(*names[unit]), style="rounded,filled", fillcolor=colours[unit], color="#4a5a80")
-            if unit == 0:
+    g.attr(label=i18n.t(f"Course map: from unit {units.unit_number(here)} to units {numbers[0]}–{numbers[-1]}",
+                        f"课程地图：从第 {units.unit_number(here)} 单元到第 {numbers[0]}–{numbers[-1]} 单元"), labelloc="t")
+    for unit in [here] + later:
+        with g.subgraph(name=f"cluster_{unit}") as c:
+            c.attr(label=units.unit_heading(unit), style="rounded,filled", fillcolor=colours.get(unit, "#f4f6fb"),
+                   color="#4a5a80")
+            if unit == here:
                 seen = {}
                 for r in links.to_dict("records"):
                     key = i18n.label(r, "from_topic")
@@ -144,7 +146,7 @@ def course_map_diagram(to_unit: int | None = None) -> graphviz.Digraph:
                         seen[key] = f"f{len(seen)}"
                         c.node(seen[key], _wrap(key, 24), fillcolor="white")
             else:
-                for r in links[links["to_unit"] == unit].to_dict("records"):
+                for r in links[links["to_unit"].astype(str) == unit].to_dict("records"):
                     c.node(f"t_{r['link']}", _wrap(i18n.label(r, "to_topic"), 24), fillcolor="white")
     seen = {}
     for r in links.to_dict("records"):

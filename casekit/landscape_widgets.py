@@ -1,4 +1,4 @@
-"""Unit 0 widget: the source-quality lens.
+"""Unit 1 widget: the source-quality lens.
 
 A thin layer over :mod:`casekit.landscape`: controls choose the source types, whether to keep
 traceable or untraceable claims, whether to hide the vendor's product pitch, the sort order and
@@ -39,7 +39,7 @@ _VIEWS = {"claims": ("claims", "论断列表"), "side_by_side": ("related figure
 
 
 class SourceQualityLens:
-    """Filter and sort the unit-0 claims by source type and traceability; compare related figures.
+    """Filter and sort the unit-1 claims by source type and traceability; compare related figures.
 
     Attributes
     ----------

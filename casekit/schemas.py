@@ -182,6 +182,8 @@ def check_cross_references() -> list[str]:
     refs("interviews", "firm", "firms", "firm")
     refs("evidence", "firm", "firms", "firm")
     refs("qingdao_events", "path", "innovation_paths", "path")
+    for child, col in (("course_map", "from_unit"), ("course_map", "to_unit"), ("cluster_mode_examples", "kit_unit")):
+        refs(child, col, "units", "unit")   # units are named, never numbered, in data
     if "evidence" in names and "stages" in names:
         ev, st = load_dataset("evidence"), load_dataset("stages")
         have = set(zip(st["firm"].astype(str), st["order"].astype(int)))

@@ -1,4 +1,4 @@
-"""Unit 2: the six paths to independent core-technology innovation and a path-fit advisor.
+"""Unit 3: the six paths to independent core-technology innovation and a path-fit advisor.
 
 Source ``004`` (§3) names six paths a large-firm cluster can take to core technology of its own;
 the Qingdao household-appliance cluster (Haier, Hisense, Aucma) used three of them (§4), and §5
@@ -504,7 +504,7 @@ def adoption_matrix(kind: str = "years") -> pd.DataFrame:
 
 
 def little_giant_firms() -> list[dict[str, str]]:
-    """Unit 1's little giants (dataset ``firms``, source 000) that the little-giant preset stands for."""
+    """Unit 2's little giants (dataset ``firms``, source 000) that the little-giant preset stands for."""
     try:
         df = load_dataset("firms")
     except CasekitError:

@@ -1,4 +1,4 @@
-"""Unit 2 diagrams: the path taxonomy, the Qingdao cluster, the adoption matrix and the
+"""Unit 3 diagrams: the path taxonomy, the Qingdao cluster, the adoption matrix and the
 "introduce → lag → re-introduce → lag again" trap. Every label comes from the data in the current
 language (``casekit.set_language``); show graphs with ``casekit.diagrams.show(g)`` and save any
 of them for slides with ``casekit.save(obj, "file.svg")``.

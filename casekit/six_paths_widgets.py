@@ -1,8 +1,8 @@
-"""Unit 2 widget: the path-fit advisor.
+"""Unit 3 widget: the path-fit advisor.
 
 Sliders and toggles for a firm's or cluster's profile; the six paths ranked with the reasons for
 and against each, updating at once; presets for Haier, Hisense (one per episode), Aucma and a
-typical little giant (unit 1); a reset button. The computation is :func:`casekit.six_paths.advise`;
+typical little giant (unit 2); a reset button. The computation is :func:`casekit.six_paths.advise`;
 this module only wires controls to it. Results live in Python state (``advisor.advice``), so
 tests and notebooks read them without going through the browser.
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from casekit import classroom
+from casekit import classroom, units
 from casekit.errors import CasekitError
 from classroom_helpers import ClassroomServer, http_get
 
@@ -55,9 +55,30 @@ def test_a_wrong_warm_spec_is_explained():
     assert classroom._warm(["02:40", "costs:3"]) == {"02_keda_zhongtu": 40, "04_in_firm_cluster_costs": 3}
 
 
+@pytest.mark.parametrize("unit", ["02", "2", "keda_zhongtu", "02_keda_zhongtu", "keda"])
+def test_warm_takes_the_file_prefix_the_number_or_the_name(unit):
+    assert classroom._warm([f"{unit}:40"]) == {"02_keda_zhongtu": 40}
+
+
+@pytest.mark.parametrize("spec, why", [("0:4", "'0' is not a unit"), ("05:4", "'05' is not a unit"),
+                                       ("s:4", "'s' could be srdi_landscape or qingdao_six_paths"),
+                                       ("02:many", "N must be a whole number")])
+def test_an_unknown_or_ambiguous_warm_unit_lists_the_units_in_both_languages(spec, why):
+    with pytest.raises(CasekitError) as exc:
+        classroom._warm([spec])
+    msg = str(exc.value)
+    assert why in msg and "--warm 的格式是 单元:数量" in msg
+    assert "01 srdi_landscape, 02 keda_zhongtu, 03 qingdao_six_paths, 04 in_firm_cluster_costs" in msg
+
+
+def test_the_served_units_are_the_registry_s_notebooks():
+    assert classroom.UNITS == tuple(units.unit_notebook(u) for u in units.unit_names())
+    assert "unit 2, Keda & Zhongtu" in re.sub(r"\s+", " ", classroom._parser().format_help())
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """One kernel for students at most; unit 1 preheated with one kernel, no other pool."""
+    """One kernel for students at most; unit 2 preheated with one kernel, no other pool."""
     srv = ClassroomServer(tmp_path_factory.mktemp("classroom"),
                           ["--max-students", "1", "--pool", "0", "--warm", "02:1", "--lang", "zh"]).start()
     try:

@@ -1,6 +1,6 @@
 """The classroom server in a real browser (Debian's Chromium), as a student meets it.
 
-Open the index with the link the instructor hands out, click unit 1, wait for its explorer, move a
+Open the index with the link the instructor hands out, click unit 2, wait for its explorer, move a
 control and see the page change; no code anywhere on the page; closing the tab shuts the student's
 kernel down. Then the same in Chinese (a server
 started with --lang zh). Skipped, with the reason, when Chromium, Playwright or Voilà is missing.
@@ -120,7 +120,7 @@ def test_a_student_opens_a_unit_moves_a_control_and_sees_no_code(browser, tmp_pa
         seen = _student_session(browser, server, lang, shots)
     finally:
         server.stop()
-    assert seen["moved"] is not None, "no control of unit 1 changed what the page shows"
+    assert seen["moved"] is not None, "no control of unit 2 changed what the page shows"
     assert seen["before"] != seen["after"]
     assert seen["code"] == [], f"code visible to the student: {seen['code'][:3]}"
     assert seen["kernel_alive"] == 200 and seen["kernel_after_close"] == 404, "closing the tab frees its kernel"
@@ -138,7 +138,7 @@ def test_a_student_opens_a_unit_moves_a_control_and_sees_no_code(browser, tmp_pa
     shown_cjk = len(CJK.findall(seen["after"]))
     if lang == "zh":
         assert shown_cjk > 40, f"the explorer is not in Chinese: {seen['after'][:300]}"
-    print(f"\n{lang}: unit 1 interactive {seen['interactive_s']:.1f} s after the click; CJK characters shown: {shown_cjk}")
+    print(f"\n{lang}: unit 2 interactive {seen['interactive_s']:.1f} s after the click; CJK characters shown: {shown_cjk}")
 
 
 # An IPython startup file for the kernels of the server below: the first time the explorer cell

@@ -1,4 +1,4 @@
-"""The unit 1 model: actual cases, hand-worked alternatives, strict case files, random alternatives."""
+"""The unit 2 model: actual cases, hand-worked alternatives, strict case files, random alternatives."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Unit 1 diagrams: drawn from the data, in both languages, savable for slides."""
+"""Unit 2 diagrams: drawn from the data, in both languages, savable for slides."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""The unit-3 cost model: hand-worked values, the source's relations (003 §3.1.1), properties."""
+"""The unit-4 cost model: hand-worked values, the source's relations (003 §3.1.1), properties."""
 import math
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Unit 3 plots and the Figure 2 diagram: drawn from the model/data, both languages, updatable."""
+"""Unit 4 plots and the Figure 2 diagram: drawn from the model/data, both languages, updatable."""
 import matplotlib
 
 matplotlib.use("Agg")

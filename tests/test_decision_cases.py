@@ -12,8 +12,9 @@ import yaml
 import casekit
 from casekit import datasets as ds
 from casekit import decision_cases as dc
+from casekit import units
 
-UNITS = [0, 1, 2, 3]
+UNITS = units.unit_names()
 CASE_DIR = Path(__file__).resolve().parent.parent / "datasets" / "decision_cases"
 
 
@@ -40,7 +41,7 @@ def _texts(case: dc.DecisionCase, lang: str) -> list[str]:
 
 @pytest.mark.parametrize("unit", UNITS)
 def test_case_file_is_valid_and_in_cmcc_form(unit):
-    raw = yaml.safe_load((CASE_DIR / f"unit{unit}.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((CASE_DIR / f"{unit}.yaml").read_text(encoding="utf-8"))
     case = dc.DecisionCase.model_validate(raw)
     assert case.unit == unit
     assert dc.summary_length(case.summary_zh) <= 300
@@ -54,7 +55,7 @@ def test_case_file_is_valid_and_in_cmcc_form(unit):
 
 
 def test_summary_limit_and_keyword_count_are_enforced():
-    raw = yaml.safe_load((CASE_DIR / "unit1.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((CASE_DIR / "keda_zhongtu.yaml").read_text(encoding="utf-8"))
     with pytest.raises(ValueError, match="at most 300"):
         dc.DecisionCase.model_validate({**raw, "summary_zh": "字" * 301})
     with pytest.raises(ValueError):
@@ -109,7 +110,7 @@ def test_exhibits_render_from_their_datasets(unit):
 
 
 def test_exhibit_filters_select_by_data(monkeypatch):
-    case = dc.load_case(1)
+    case = dc.load_case("keda_zhongtu")
     firms = {e.id: e for e in case.exhibits}["firms"]
     assert list(dc.exhibit_table(firms, "en")["IP items / patents"]) == ["301", "47"]
     real = ds.load_dataset
@@ -133,20 +134,21 @@ def test_exhibit_filters_select_by_data(monkeypatch):
 
 def test_cases_stop_at_the_decision():
     # what the firms did next belongs to the teaching note, not the case
-    keda = " ".join(_texts(dc.load_case(1), "zh") + _texts(dc.load_case(1), "en"))
+    keda = " ".join(_texts(dc.load_case("keda_zhongtu"), "zh") + _texts(dc.load_case("keda_zhongtu"), "en"))
     for later in ("无人值守", "科达版", "一体两翼", "Keda version", "unmanned"):
         assert later not in keda
-    hisense = " ".join(_texts(dc.load_case(2), "zh") + _texts(dc.load_case(2), "en"))
+    qingdao = dc.load_case("qingdao_six_paths")
+    hisense = " ".join(_texts(qingdao, "zh") + _texts(qingdao, "en"))
     for later in ("信芯", "ASIC", "Xinxin", "上海"):
         assert later not in hisense
-    ev = {e.id: e for e in dc.load_case(2).exhibits}["cluster_precedents"]
+    ev = {e.id: e for e in qingdao.exhibits}["cluster_precedents"]
     assert not any("信芯" in t or "ASIC" in t for t in dc.exhibit_table(ev, "zh").iloc[:, 0])
 
 
 @pytest.mark.parametrize("unit", UNITS)
 def test_conceptual_units_say_the_frame_is_the_kits(unit):
     case = dc.load_case(unit)
-    if unit in (0, 3):
+    if unit in ("srdi_landscape", "in_firm_cluster_costs"):
         assert "本套件" in case.frame_note_zh and "框架" in case.frame_note_zh
         assert "kit" in case.frame_note_en and "frame" in case.frame_note_en
         assert "本套件" in case.sections[0].paragraphs[0].zh or "frame set by the kit" in case.sections[0].paragraphs[0].cite
@@ -156,8 +158,8 @@ def test_conceptual_units_say_the_frame_is_the_kits(unit):
         assert not case.frame_note_zh and not case.frame_note_en
 
 
-def test_unit3_labels_its_cost_numbers_illustrative_and_the_crossover_as_inference():
-    case = dc.load_case(3)
+def test_cost_case_labels_its_cost_numbers_illustrative_and_the_crossover_as_inference():
+    case = dc.load_case("in_firm_cluster_costs")
     ex = {e.id: e for e in case.exhibits}["cost_parameters"]
     assert casekit.metadata(ex.dataset).illustrative
     assert "示意" in ex.caption_zh and "Illustrative" in ex.caption_en
@@ -206,49 +208,100 @@ def test_show_case_renders_in_the_current_language(unit, lang):
 def test_show_case_lang_argument_and_exported_name():
     assert casekit.show_case is dc.show_case
     casekit.set_language("en")
-    assert dc.load_case(2).title_zh in casekit.show_case(2, lang="zh")._repr_html_()
+    assert dc.load_case("qingdao_six_paths").title_zh in casekit.show_case("qingdao_six_paths", lang="zh")._repr_html_()
 
 
-@pytest.mark.parametrize("bad", [7, -1, "x", "1", 1.0, None, True])
+@pytest.mark.parametrize("bad", [7, -1, "x", "1", 1.0, None, True, "unit1", 0])
 def test_bad_unit_gets_a_clear_message(bad):
-    with pytest.raises(casekit.CasekitError, match=r"\[0, 1, 2, 3\]"):
-        casekit.show_case(bad)
-    with pytest.raises(casekit.CasekitError, match=r"\[0, 1, 2, 3\]"):
-        dc.case_markdown(bad, "en")
+    for lang in ("en", "zh"):
+        casekit.set_language(lang)
+        for call in (lambda: casekit.show_case(bad), lambda: dc.case_markdown(bad, "en")):
+            with pytest.raises(casekit.CasekitError) as exc:
+                call()
+            msg = str(exc.value)   # both languages, the units listed by number and name
+            assert "numbered 1–4 as their notebook files" in msg and "与笔记本文件 01–04 一致" in msg
+            assert "1 srdi_landscape · 2 keda_zhongtu · 3 qingdao_six_paths · 4 in_firm_cluster_costs" in msg
+            assert len(msg) <= 500
+
+
+def test_0_says_the_units_are_numbered_as_their_files():
+    with pytest.raises(casekit.CasekitError, match=r"There is no unit 0: .*earlier casekit versions numbered them 0–3"):
+        casekit.show_case(0)
+    with pytest.raises(casekit.CasekitError, match="没有第 0 单元"):
+        dc.save_case(0, "never-written.md")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_unit_is_shown_by_name_or_by_its_file_number(lang):
+    casekit.set_language(lang)
+    for number, name in enumerate(UNITS, 1):
+        by_name, by_number = casekit.show_case(name), casekit.show_case(number)
+        title = dc.load_case(name).title_en if lang == "en" else dc.load_case(name).title_zh
+        assert title in by_number._repr_markdown_() and title in by_name._repr_markdown_()
+        head = units.unit_heading(name)   # "Unit 2 · Keda & Zhongtu" / "第 2 单元 · 科达与中涂"
+        assert by_name._repr_markdown_().startswith(f"*{head} · ")
+        assert "早期版本" not in by_name._repr_html_() and "earlier casekit" not in by_name._repr_html_()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_number_whose_meaning_changed_shows_one_bilingual_line_on_top(lang):
+    casekit.set_language(lang)
+    for number in (1, 2, 3):
+        name, was = UNITS[number - 1], UNITS[number]   # old unit N is today's unit N + 1
+        md = casekit.show_case(number)._repr_markdown_()
+        first, rest = md.split("\n", 1)
+        assert first.startswith("> ") and "earlier casekit versions" in first and "早期版本" in first
+        assert units.unit_title(name, "en") in first and units.unit_title(was, "en") in first
+        assert units.unit_title(name, "zh") in first and units.unit_title(was, "zh") in first
+        assert f'"{name}"' in first and "earlier casekit" not in rest
+        assert first.index("This is Unit") < first.index("这是第") if lang == "en" else \
+            first.index("这是第") < first.index("This is Unit")
+        html_text = casekit.show_case(number)._repr_html_()
+        assert html_text.index("ck-renumbered\"") < html_text.index("class=\"ck-kicker\"")
+    assert "ck-renumbered" not in casekit.show_case(4)._repr_html_()   # 4 meant no unit before
+
+
+def test_a_number_whose_meaning_changed_warns_where_nothing_is_shown(tmp_path):
+    with pytest.warns(UserWarning, match="in earlier casekit versions unit 2 was Qingdao six paths"):
+        assert dc.load_case(2).unit == "keda_zhongtu"
+    md = dc.save_case(1, tmp_path / "case.md", lang="en").read_text(encoding="utf-8")
+    assert md.startswith("> This is Unit 1 · SRDI landscape") and "Keda & Zhongtu" in md.split("\n")[0]
 
 
 def test_bad_language_gets_a_clear_message():
     with pytest.raises(casekit.CasekitError, match="'zh' or 'en'"):
-        dc.case_markdown(1, "fr")
+        dc.case_markdown("keda_zhongtu", "fr")
 
 
 def test_save_case_writes_a_handout(tmp_path):
-    html_path = dc.save_case(1, tmp_path / "keda.html", lang="zh")
+    html_path = dc.save_case("keda_zhongtu", tmp_path / "keda.html", lang="zh")
     text = html_path.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in text and dc.load_case(1).title_zh in text
+    assert text.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in text
+    assert dc.load_case("keda_zhongtu").title_zh in text and "第 2 单元 · 科达与中涂 · 决策案例" in text
     assert 'charset="utf-8"' in text
-    md = dc.save_case(3, tmp_path / "costs.md", lang="en").read_text(encoding="utf-8")
-    assert md == dc.case_markdown(3, "en") and md.startswith("*Unit 3")
+    md = dc.save_case("in_firm_cluster_costs", tmp_path / "costs.md", lang="en").read_text(encoding="utf-8")
+    assert md == dc.case_markdown("in_firm_cluster_costs", "en")
+    assert md.startswith("*Unit 4 · In-firm cluster costs · Decision case*")
     with pytest.raises(casekit.CasekitError, match=r"\.html or \.md"):
-        dc.save_case(1, tmp_path / "keda.pdf")
+        dc.save_case("keda_zhongtu", tmp_path / "keda.pdf")
     with pytest.raises(casekit.CasekitError, match="does not exist"):
-        dc.save_case(1, tmp_path / "nowhere" / "keda.md")
+        dc.save_case("keda_zhongtu", tmp_path / "nowhere" / "keda.md")
 
 
 def test_malformed_case_file_gets_a_clear_message(tmp_path, monkeypatch):
     folder = tmp_path / "decision_cases"
     folder.mkdir()
-    raw = yaml.safe_load((CASE_DIR / "unit1.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((CASE_DIR / "keda_zhongtu.yaml").read_text(encoding="utf-8"))
     raw["sections"][0]["paragraphs"][0]["cite"] = "somewhere"
-    (folder / "unit1.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    (folder / "keda_zhongtu.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     monkeypatch.setattr(ds, "DATA_DIR", tmp_path)
     dc._load.cache_clear()
     try:
-        with pytest.raises(casekit.CasekitError, match=r"unit 1 is malformed at sections\.0\.paragraphs\.0"):
-            dc.load_case(1)
+        with pytest.raises(casekit.CasekitError, match=r"unit keda_zhongtu is malformed at sections\.0\.paragraphs\.0"):
+            dc.load_case("keda_zhongtu")
         with pytest.raises(casekit.CasekitError, match="could not be read"):
-            dc.load_case(2)
+            dc.load_case("qingdao_six_paths")
     finally:
         monkeypatch.undo()
         dc._load.cache_clear()
-    assert dc.load_case(1).unit == 1
+    assert dc.load_case("keda_zhongtu").unit == "keda_zhongtu"

@@ -276,7 +276,7 @@ def test_also_near_twenty_years_is_a_flagged_quirk():
 # ---------------------------------------------------------------- Chinese: one term per idea, no translationese
 @pytest.mark.parametrize("variant", [
     "阶段演化探索器", "基础设施共用", "可争论", "可争议",
-    "第 0 单元会把这种差别变成一堂课", "本节你将", "种子文献", "情景对象",
+    "第 1 单元会把这种差别变成一堂课", "本节你将", "种子文献", "情景对象",
     "把“小巨人”数量约为", "来源质量透镜", "本套件解读", "路径适配顾问",
 ])
 def test_chinese_variant_terms_are_gone(variant):

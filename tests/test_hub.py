@@ -71,7 +71,7 @@ def _bytes(size: str) -> float:
 def test_memory_fits_the_measured_kernel_and_culling_is_on():
     cfg = _config()
     guarantee, limit = (_bytes(cfg["singleuser"]["memory"][k]) for k in ("guarantee", "limit"))
-    kernel_max, server = 160e6, 80e6   # benchmarks: 115-160 MB per kernel after a unit (unit 1: 158); server ~80 MB
+    kernel_max, server = 160e6, 80e6   # benchmarks: 115-160 MB per kernel after a unit (unit 2: 158); server ~80 MB
     assert guarantee >= kernel_max + server
     assert limit >= 3 * kernel_max + server
     assert cfg["cull"]["enabled"] is True and 0 < cfg["cull"]["timeout"] <= 3600

@@ -1,4 +1,4 @@
-"""Unit 0 model: claims by source type, untraceable claims, paired figures, comparisons."""
+"""Unit 1 model (SRDI landscape): claims by source type, untraceable claims, paired figures, comparisons."""
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -121,7 +121,21 @@ def test_ladder_mechanisms_dilemmas_links():
         "industrial_chain_embedding", "supply_chain_collaboration"]
     assert L.mechanisms_of_firm("comac")["srdi_dimension"].astype(str).tolist() == ["distinctive"]
     assert L.dilemma_paths()["path"].astype(str).tolist() == ["deepen_guidance", "optimise_allocation", "improve_ecosystem"]
-    assert set(L.course_links(2)["to_unit"]) == {2}
+    assert set(L.course_links("qingdao_six_paths")["to_unit"]) == {"qingdao_six_paths"}
+    assert set(L.course_links(4)["to_unit"]) == {"in_firm_cluster_costs"}   # 4: no other meaning before
+
+
+@pytest.mark.parametrize("number, name", [(2, "keda_zhongtu"), (3, "qingdao_six_paths")])
+def test_course_links_by_a_number_whose_meaning_changed_say_which_unit(number, name):
+    with pytest.warns(UserWarning, match=f"This is Unit {number} .*earlier casekit versions unit {number} was"):
+        links = L.course_links(number)
+    assert set(links["to_unit"]) == {name}
+
+
+@pytest.mark.parametrize("bad", [0, 1, "srdi_landscape", 5, "2"])
+def test_course_links_name_the_units_they_lead_into(bad):
+    with pytest.raises(CasekitError, match="2 keda_zhongtu, 3 qingdao_six_paths, 4 in_firm_cluster_costs"):
+        L.course_links(bad)
 
 
 @settings(max_examples=40, deadline=None)

@@ -1,4 +1,4 @@
-"""Unit 0 diagrams: content from the data, both languages, render with dot, clear errors."""
+"""Unit 1 diagrams (SRDI landscape): content from the data, both languages, render with dot, clear errors."""
 import re
 
 import matplotlib
@@ -60,9 +60,10 @@ def test_ladder_diagram_counts(lang):
 def test_course_map(lang):
     g = LD.course_map_diagram()
     assert _edges(g) == len(casekit.load_dataset("course_map"))
-    assert ("第3单元" if lang == "zh" else "Unit 3") in g.source
-    one = LD.course_map_diagram(to_unit=2)
-    assert "cluster_u1" not in one.source and "cluster_u2" in one.source
+    assert ("第 4 单元 · 企业内集群成本" if lang == "zh" else "Unit 4 · In-firm cluster costs") in g.source
+    assert ("从第 1 单元到第 2–4 单元" if lang == "zh" else "from unit 1 to units 2–4") in g.source
+    one = LD.course_map_diagram(to_unit="qingdao_six_paths")
+    assert "cluster_keda_zhongtu" not in one.source and "cluster_qingdao_six_paths" in one.source
 
 
 @pytest.mark.skipif(not diagrams.has_dot(), reason="Graphviz dot not installed")

@@ -166,7 +166,7 @@ CASES = [
     ("schemas.validate_dataset(None)", lambda: schemas.validate_dataset(None), ERR),
     ("schemas.validate_dataset('nope')", lambda: schemas.validate_dataset("nope"), ERR),
     ("schemas.validate_dataset(df=5)", lambda: schemas.validate_dataset("stages", 5), ANY),
-    # ---------------------------------------------------------------- case files (unit 1)
+    # ---------------------------------------------------------------- case files (unit 2)
     ("load_case(binary file)", lambda: co.load_case(TMP / "binary.yaml"), ERR),
     ("load_case(latin-1 file)", lambda: co.load_case(TMP / "latin1.yaml"), ERR),
     ("load_case(directory)", lambda: co.load_case(TMP / "a_folder"), ERR),
@@ -261,7 +261,7 @@ CASES = [
     ("evidence browser construct 5", lambda: _widget_value(lambda: _sw().EvidenceBrowser("keda"), "construct", 5), OK),
     ("stage explorer year 'abc'", lambda: _widget_value(lambda: _boundary_ctl(), 1, "abc"), OK),
     ("stage explorer include 'maybe'", lambda: _widget_value(lambda: _stages_ctl(), "include", "maybe"), OK),
-    # ---------------------------------------------------------------- cost curves (unit 3)
+    # ---------------------------------------------------------------- cost curves (unit 4)
     ("CostScenario(1e308 fixed costs)", lambda: cc.CostScenario(fixed_cost_before=1e308, innovation_fixed_cost=1e308), ERR),
     ("CostScenario(inf)", lambda: cc.CostScenario(fixed_cost_before=math.inf), ERR),
     ("CostScenario(nan)", lambda: cc.CostScenario(variable_cost_saving=math.nan), ERR),
@@ -332,7 +332,7 @@ CASES = [
     ("cost range 'ab'", lambda: _widget_value(_explorer, "output_range", "ab"), OK),
     ("cost range of three", lambda: _widget_value(_explorer, "output_range", (1, 2, 3)), OK),
     ("cost slider beyond max", lambda: _widget_value(_explorer, "cumulative_output", 10 ** 9), OK),
-    # ---------------------------------------------------------------- landscape (unit 0)
+    # ---------------------------------------------------------------- landscape (unit 1)
     ("claims(source_types=5)", lambda: landscape.claims(source_types=5), ERR),
     ("claims(source_types=[5])", lambda: landscape.claims(source_types=[5]), ERR),
     ("claims(source_types=[[1]])", lambda: landscape.claims(source_types=[["peer_reviewed"]]), ERR),
@@ -370,7 +370,7 @@ CASES = [
     ("lens sort_by 'nope'", lambda: _widget_value(_lens, "sort_by", "nope"), OK),
     ("lens source_types 5", lambda: _widget_value(_lens, "source_types", 5), OK),
     ("lens hide_promotional 'x'", lambda: _widget_value(_lens, "hide_promotional", "x"), OK),
-    # ---------------------------------------------------------------- six paths (unit 2)
+    # ---------------------------------------------------------------- six paths (unit 3)
     ("advise(None)", lambda: sp.advise(None), ERR),
     ("advise(list)", lambda: sp.advise([1, 2]), ERR),
     ("advise(capital=2.5)", lambda: sp.advise({"capital": 2.5}, fill_defaults=True), ERR),

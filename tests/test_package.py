@@ -3,7 +3,7 @@
 Fast tests check the shipped student versions against their masters and ``python -m casekit
 notebooks``. The slow ones build the sdist and the wheel once, open the wheel's zip (no masters,
 teaching notes, hidden tests or self-study versions; no line of a master's solutions), and install
-the wheel into a fresh venv outside the clone, where every dataset loads and unit 1 runs.
+the wheel into a fresh venv outside the clone, where every dataset loads and unit 2 runs.
 """
 from __future__ import annotations
 
@@ -178,7 +178,7 @@ def test_wheel_carries_data_units_and_student_versions_and_nothing_for_instructo
     # No solution line, hidden test or otter marker of any master in any notebook or data file of
     # the wheel. casekit's own modules are left out: they are the code the solutions call, so a
     # short solution such as `cc.CostScenario(variable_cost_saving=0)` is also one of their doctests.
-    # So are the narrative units (public by design: unit 3's narrative shows that very call), which
+    # So are the narrative units (public by design: unit 4's narrative shows that very call), which
     # must be the repository's own notebooks byte for byte.
     public = {p.read_bytes() for p in (ROOT / "notebooks").glob("0*.ipynb")}
     units = [n for n in names if n.startswith("casekit/_notebooks/")]
@@ -217,7 +217,7 @@ def test_sdist_builds_the_same_wheel_contents_and_carries_no_masters_or_notes(di
 def test_wheel_in_a_clean_venv_outside_the_clone(dists, tmp_path):
     """pip install casekit-*.whl in a venv without system site-packages (pip may reuse wheels from
     its cache), then, from a folder outside the clone and without PYTHONPATH: casekit comes from the
-    venv, every dataset and case loads, the notebooks command works and unit 1 runs (nbclient)."""
+    venv, every dataset and case loads, the notebooks command works and unit 2 runs (nbclient)."""
     wheel, _ = dists
     venv = tmp_path / "venv"
     t0 = time.monotonic()
@@ -230,7 +230,7 @@ def test_wheel_in_a_clean_venv_outside_the_clone(dists, tmp_path):
     installed = time.monotonic() - t0
     work = tmp_path / "elsewhere"
     work.mkdir()
-    shutil.copy(handout.narrative_dir() / "02_keda_zhongtu.ipynb", work / "unit1.ipynb")
+    shutil.copy(handout.narrative_dir() / "02_keda_zhongtu.ipynb", work / "02_keda_zhongtu.ipynb")
     script = f"""
 import json, sys, casekit, nbformat
 from nbclient import NotebookClient
@@ -240,7 +240,7 @@ assert not sys.flags.no_site and {str(ROOT)!r} not in str(sys.path)
 names = casekit.dataset_names()
 rows = {{n: len(casekit.load_dataset(n)) for n in names}}
 cases = collaboration.case_names()
-nb = nbformat.read("unit1.ipynb", as_version=4)
+nb = nbformat.read("02_keda_zhongtu.ipynb", as_version=4)
 NotebookClient(nb, timeout=60, startup_timeout=120, kernel_name="python3", resources={{"metadata": {{"path": "."}}}}).execute()
 errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
 print(json.dumps({{"file": casekit.__file__, "datasets": rows, "cases": cases, "errors": len(errors)}}))

@@ -32,7 +32,7 @@ from test_malformed_inputs import BAD_NUMBER, _finite
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 
-MODULES = ["casekit", "casekit.datasets", "casekit.collaboration", "casekit.collaboration_diagrams",
+MODULES = ["casekit", "casekit.datasets", "casekit.units", "casekit.collaboration", "casekit.collaboration_diagrams",
            "casekit.collaboration_widgets", "casekit.cost_curves", "casekit.cost_curves_plots",
            "casekit.cost_curves_widgets", "casekit.diagrams", "casekit.landscape", "casekit.landscape_diagrams",
            "casekit.landscape_widgets", "casekit.plotting", "casekit.six_paths", "casekit.six_paths_diagrams",

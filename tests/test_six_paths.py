@@ -90,7 +90,7 @@ def test_describe_path_card():
     assert "原文没有" in repr(card)
 
 
-def test_little_giant_ties_to_unit_one():
+def test_little_giant_ties_to_keda_zhongtu():
     names = {f["firm"] for f in sp.little_giant_firms()}
     assert {"keda", "zhongtu"} <= names
     assert "000" in sp.preset_info("little_giant")["cite"]

@@ -1,4 +1,4 @@
-"""Unit 2 diagrams: content from the data, both languages, exportable."""
+"""Unit 3 diagrams: content from the data, both languages, exportable."""
 import re
 
 import matplotlib

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 NOTES = Path(__file__).resolve().parent.parent / "teaching-notes"
+# The notes carry their unit's notebook name (its number is the prefix).
 UNITS = [
-    "unit0_srdi_landscape",
-    "unit1_keda_zhongtu",
-    "unit2_qingdao_six_paths",
-    "unit3_in_firm_cluster_costs",
+    "01_srdi_landscape",
+    "02_keda_zhongtu",
+    "03_qingdao_six_paths",
+    "04_in_firm_cluster_costs",
 ]
 
 # The CMCC sections, in order, as (Chinese key phrase, English key phrase).
@@ -157,13 +158,13 @@ def test_notes_cite_sources(unit, lang):
     assert n >= 15, f"{unit}.{lang}: only {n} citations of the form '000 §…' / 'Table' / 'Figure'"
 
 
-# --- fidelity, units 0 and 1 -------------------------------------------------------------------
+# --- fidelity, units 1 and 2 -------------------------------------------------------------------
 
 
 def test_capability_progression_is_labelled_the_kits_reading():
-    # Old unit 1 note, exercise Q3: "the capabilities build on each other (000 §5, 能力进阶)" graded as a finding.
+    # Old Keda–Zhongtu note, exercise Q3: "the capabilities build on each other (000 §5, 能力进阶)" graded as a finding.
     for lang, label in [("zh", r"本套件[^。]{0,30}解读"), ("en", r"kit's reading")]:
-        text = read("unit1_keda_zhongtu", lang)
+        text = read("02_keda_zhongtu", lang)
         hits = [p for p in paragraphs(text) if "能力进阶" in p]
         assert hits, f"{lang}: the note never discusses the axis label 能力进阶与演化"
         for p in hits:
@@ -172,8 +173,8 @@ def test_capability_progression_is_labelled_the_kits_reading():
 
 
 def test_tiers_are_not_called_an_error_and_the_ladder_is_the_kits():
-    # Old unit 0 note §8: "Treating the three tiers as separate programmes rather than a ladder" as a difficulty.
-    en, zh = read("unit0_srdi_landscape", "en"), read("unit0_srdi_landscape", "zh")
+    # Old SRDI-landscape note §8: "Treating the three tiers as separate programmes rather than a ladder" as a difficulty.
+    en, zh = read("01_srdi_landscape", "en"), read("01_srdi_landscape", "zh")
     assert "rather than a ladder" not in en
     assert "把三个层级当成互不相关的项目" not in zh
     for p in paragraphs(en):
@@ -187,12 +188,12 @@ def test_tiers_are_not_called_an_error_and_the_ladder_is_the_kits():
 
 
 def test_founders_from_research_institutes_fit_keda_only():
-    en, zh = read("unit1_keda_zhongtu", "en"), read("unit1_keda_zhongtu", "zh")
+    en, zh = read("02_keda_zhongtu", "en"), read("02_keda_zhongtu", "zh")
     assert "fits Keda only" in en and "Zhongtu was founded by a sales team (000 Table 4, §6.2)" in en
     assert "只适用于科达" in zh and "中涂是销售团队创业（000 表 4、§6.2）" in zh
 
 
-@pytest.mark.parametrize("unit", ["unit0_srdi_landscape", "unit1_keda_zhongtu"])
+@pytest.mark.parametrize("unit", ["01_srdi_landscape", "02_keda_zhongtu"])
 def test_niche_winners_technology_is_often_weak(unit):
     en, zh = read(unit, "en"), read(unit, "zh")
     assert "dominate a narrow segment" not in en
@@ -207,8 +208,8 @@ def test_niche_winners_technology_is_often_weak(unit):
 
 
 def test_vendor_blog_names_sources_that_cannot_be_checked():
-    # Old unit 0 synopsis: "an undated vendor article with precise percentages and no sources".
-    en, zh = read("unit0_srdi_landscape", "en"), read("unit0_srdi_landscape", "zh")
+    # Old SRDI-landscape synopsis: "an undated vendor article with precise percentages and no sources".
+    en, zh = read("01_srdi_landscape", "en"), read("01_srdi_landscape", "zh")
     assert "percentages and no sources" not in en and "精确百分比却不注出处" not in zh
     assert re.search(r"7 of 002's 30 claims name a source that cannot be checked", en)
     assert "7 个点了出处但无法核对" in zh
@@ -216,7 +217,7 @@ def test_vendor_blog_names_sources_that_cannot_be_checked():
 
 
 def test_source_quirks_are_flagged_not_fixed():
-    en, zh = read("unit1_keda_zhongtu", "en"), read("unit1_keda_zhongtu", "zh")
+    en, zh = read("02_keda_zhongtu", "en"), read("02_keda_zhongtu", "zh")
     # §4.1.3 calls 2018–2022 the market expansion stage; the kit keeps it and flags it.
     p = next(p for p in paragraphs(en) if "§4.1.3 opens" in p)
     assert "market expansion stage" in p and "market-leading stage" in p and "rather than correcting" in p

@@ -1,4 +1,4 @@
-"""Unit 1 data (Keda & Zhongtu, source 000) checked against facts read off the paper by hand."""
+"""Unit 2 data (Keda & Zhongtu, source 000) checked against facts read off the paper by hand."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,11 +9,11 @@ import yaml
 import casekit
 
 CASES = Path(__file__).resolve().parent.parent / "datasets" / "cases"
-UNIT1 = ["firms", "interviews", "stages", "evidence", "niche_vs_leaders", "firm_events", "collaboration_rules"]
+KEDA_ZHONGTU = ["firms", "interviews", "stages", "evidence", "niche_vs_leaders", "firm_events", "collaboration_rules"]
 
 
-@pytest.mark.parametrize("name", UNIT1)
-def test_every_unit1_dataset_loads_with_codebook_and_cite(name):
+@pytest.mark.parametrize("name", KEDA_ZHONGTU)
+def test_every_keda_zhongtu_dataset_loads_with_codebook_and_cite(name):
     df = casekit.load_dataset(name)
     assert len(df) > 0
     assert list(df.columns)[-1] == "cite"

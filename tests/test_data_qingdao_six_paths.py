@@ -1,19 +1,19 @@
-"""Unit 2 data against source 004 (Qingdao six paths), facts checked by hand against the text."""
+"""Unit 3 data against source 004 (Qingdao six paths), facts checked by hand against the text."""
 import pandas as pd
 import pytest
 
 import casekit
 from casekit.schemas import validate_dataset
 
-UNIT2 = ["innovation_paths", "path_conditions", "qingdao_events", "qingdao_firms", "path_countermeasures",
-         "six_paths_figures", "advisor_factors", "advisor_weights", "advisor_profiles"]
+QINGDAO_SIX_PATHS = ["innovation_paths", "path_conditions", "qingdao_events", "qingdao_firms", "path_countermeasures",
+                     "six_paths_figures", "advisor_factors", "advisor_weights", "advisor_profiles"]
 PATHS = ["original", "absorption", "gov_industry_university_research", "large_firm_cooperation",
          "transnational_alliance", "cross_border_ma"]
 USED = {"original", "absorption", "transnational_alliance"}          # 004 §4
 MISSING = {"large_firm_cooperation", "cross_border_ma", "gov_industry_university_research"}  # 004 §5
 
 
-@pytest.fixture(scope="module", params=UNIT2)
+@pytest.fixture(scope="module", params=QINGDAO_SIX_PATHS)
 def name(request):
     return request.param
 

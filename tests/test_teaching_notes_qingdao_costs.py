@@ -1,4 +1,5 @@
-"""Teaching notes of units 2 and 3 (issue 13): CMCC form and fidelity to sources 003 and 004.
+"""Teaching notes of units 3 and 4, Qingdao six paths and in-firm cluster costs (issue 13): CMCC form
+and fidelity to sources 003 and 004.
 
 Each fidelity check is a small function that returns the problems it finds in a text. It runs on the
 notes (no problems allowed) and on the old wording that issue 13 found wrong (problems required), so
@@ -12,9 +13,9 @@ from pathlib import Path
 import pytest
 
 NOTES = Path(__file__).resolve().parent.parent / "teaching-notes"
-UNIT2 = "unit2_qingdao_six_paths"
-UNIT3 = "unit3_in_firm_cluster_costs"
-UNITS = (UNIT2, UNIT3)
+QINGDAO = "03_qingdao_six_paths"
+COSTS = "04_in_firm_cluster_costs"
+UNITS = (QINGDAO, COSTS)
 LANGS = ("zh", "en")
 
 CMCC_HEADINGS = {
@@ -225,7 +226,7 @@ def test_clusters_in_general_check_fails_on_old_wording(old):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_004_s5_speaks_of_chinese_clusters_in_general(lang):
-    assert check_clusters_in_general(read(UNIT2, lang)) == []
+    assert check_clusters_in_general(read(QINGDAO, lang)) == []
 
 
 @pytest.mark.parametrize("old", OLD["chips_imported"])
@@ -235,7 +236,7 @@ def test_chips_check_fails_on_old_wording(old):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_hisense_chips_were_all_imported(lang):
-    assert check_chips_imported(read(UNIT2, lang)) == []
+    assert check_chips_imported(read(QINGDAO, lang)) == []
 
 
 @pytest.mark.parametrize("old", OLD["haier_alliance_undated"])
@@ -245,7 +246,7 @@ def test_alliance_date_check_fails_on_old_wording(old):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_haier_tv_alliance_has_no_date(lang):
-    assert check_haier_alliance_undated(read(UNIT2, lang)) == []
+    assert check_haier_alliance_undated(read(QINGDAO, lang)) == []
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -256,7 +257,7 @@ def test_reasons_check_fails_on_old_wording(lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_bridge_and_cannot_buy_are_reasons_to_choose(lang):
-    assert check_reasons_not_risks(read(UNIT2, lang), lang) == []
+    assert check_reasons_not_risks(read(QINGDAO, lang), lang) == []
 
 
 @pytest.mark.parametrize("old", OLD["alliance_mapping"])
@@ -266,7 +267,7 @@ def test_alliance_mapping_check_fails_on_old_wording(old):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_alliance_to_003_mapping_is_labelled_kit(lang):
-    assert check_alliance_mapping_labelled(read(UNIT3, lang)) == []
+    assert check_alliance_mapping_labelled(read(COSTS, lang)) == []
 
 
 @pytest.mark.parametrize("old", OLD["crossover"])
@@ -276,7 +277,7 @@ def test_crossover_check_fails_on_old_wording(old):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_crossover_below_side_is_labelled_kit_inference(lang):
-    assert check_crossover_labelled(read(UNIT3, lang)) == []
+    assert check_crossover_labelled(read(COSTS, lang)) == []
 
 
 @pytest.mark.parametrize("old", OLD["risk_not_spread"])
@@ -286,7 +287,7 @@ def test_risk_check_fails_on_old_wording(old):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_in_firm_risk_cannot_be_shifted_or_spread(lang):
-    assert check_risk_not_spread(read(UNIT3, lang)) == []
+    assert check_risk_not_spread(read(COSTS, lang)) == []
 
 
 @pytest.mark.parametrize("old", OLD["zhongguancun"])
@@ -296,14 +297,14 @@ def test_zhongguancun_check_fails_on_tail_cited_as_003(old):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_zhongguancun_tail_never_cited_as_003(lang):
-    assert check_zhongguancun_tail(read(UNIT3, lang)) == []
+    assert check_zhongguancun_tail(read(COSTS, lang)) == []
 
 
 @pytest.mark.parametrize("unit", UNITS)
 def test_frame_and_numbers_say_they_are_the_kits(unit):
-    """Unit 3's decision frame and cost numbers are the kit's; unit 2 says what 004 does not give."""
+    """Unit 4's decision frame and cost numbers are the kit's; unit 3 says what 004 does not give."""
     zh, en = read(unit, "zh"), read(unit, "en")
-    if unit == UNIT3:
+    if unit == COSTS:
         assert "本套件设定的框架" in zh and "frame set by the kit" in en
         assert "示意" in zh and "illustrative" in en
     else:
@@ -374,17 +375,17 @@ def test_class_plan_is_timed_to_90_minutes_with_a_board_plan(unit, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_tools_of_the_kit_are_used_in_class(unit, lang):
     text = read(unit, lang)
-    tool = {(UNIT2, "zh"): "路径匹配顾问", (UNIT2, "en"): "path-fit advisor",
-            (UNIT3, "zh"): "成本曲线探索器", (UNIT3, "en"): "cost-curve explorer"}[unit, lang]
+    tool = {(QINGDAO, "zh"): "路径匹配顾问", (QINGDAO, "en"): "path-fit advisor",
+            (COSTS, "zh"): "成本曲线探索器", (COSTS, "en"): "cost-curve explorer"}[unit, lang]
     assert tool in section(text, CMCC_HEADINGS[lang][6])
-    exercises = "03_qingdao_six_paths_exercises" if unit == UNIT2 else "04_in_firm_cluster_costs_exercises"
+    exercises = "03_qingdao_six_paths_exercises" if unit == QINGDAO else "04_in_firm_cluster_costs_exercises"
     assert exercises in text
 
 
 STANDARD_REFERENCES = {
-    UNIT2: ["Cohen, W. M., & Levinthal, D. A. (1990)", "Kim, L. (1997). *Imitation to Innovation",
+    QINGDAO: ["Cohen, W. M., & Levinthal, D. A. (1990)", "Kim, L. (1997). *Imitation to Innovation",
             "Teece, D. J., Pisano, G., & Shuen, A. (1997)", "Porter, M. E. (1998)"],
-    UNIT3: ["Wright, T. P. (1936)", "Arrow, K. J. (1962)", "Panzar, J. C., & Willig, R. D. (1981)",
+    COSTS: ["Wright, T. P. (1936)", "Arrow, K. J. (1962)", "Panzar, J. C., & Willig, R. D. (1981)",
             "Porter, M. E. (1998)", "Teece, D. J., Pisano, G., & Shuen, A. (1997)"],
 }
 

@@ -1,4 +1,5 @@
-"""Unit 0 data against the sources: counts, dates, names and source types checked by hand.
+"""Unit 1 data (SRDI landscape) against the sources: counts, dates, names and source types checked
+by hand.
 
 Each expected value below was read off the seed documents (000 §1, §2.1, §3.3, Table 1; 001 §3-§5;
 002's text and tables), not copied from the CSVs.
@@ -7,10 +8,10 @@ import pandas as pd
 import pytest
 
 import casekit
-from casekit import schemas
+from casekit import schemas, units
 
-UNIT0 = ["srdi_statistics", "srdi_ladder", "co_innovation_mechanisms", "co_innovation_dilemmas",
-         "srdi_bottlenecks", "srdi_strategies", "course_map"]
+SRDI_LANDSCAPE = ["srdi_statistics", "srdi_ladder", "co_innovation_mechanisms", "co_innovation_dilemmas",
+                  "srdi_bottlenecks", "srdi_strategies", "course_map"]
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def stats():
     return casekit.load_dataset("srdi_statistics").set_index("claim_id")
 
 
-@pytest.mark.parametrize("name", UNIT0)
+@pytest.mark.parametrize("name", SRDI_LANDSCAPE)
 def test_dataset_valid_and_cited(name):
     assert name in casekit.dataset_names()
     assert schemas.validate_dataset(name) == []
@@ -208,18 +209,16 @@ def test_strategy_tables():
 
 def test_course_map_links_real_units_and_data():
     cm = casekit.load_dataset("course_map")
-    assert set(cm["from_unit"]) == {0}
-    assert set(cm["to_unit"]) == {1, 2, 3}
-    unit0 = set(UNIT0)
-    assert set(cm["from_dataset"]) <= unit0
+    assert set(cm["from_unit"].astype(str)) == {"srdi_landscape"}
+    assert set(cm["to_unit"].astype(str)) == {"keda_zhongtu", "qingdao_six_paths", "in_firm_cluster_costs"}
+    assert set(cm["from_dataset"]) <= set(SRDI_LANDSCAPE)
     contract = {"firms", "interviews", "stages", "evidence", "innovation_paths", "qingdao_events", "srdi_statistics"}
     assert set(cm["to_dataset"]) - {""} <= contract
-    nb = {1: "02_keda_zhongtu.ipynb", 2: "03_qingdao_six_paths.ipynb", 3: "04_in_firm_cluster_costs.ipynb"}
-    assert all(cm["to_notebook"] == cm["to_unit"].map(nb))
+    assert all(cm["to_notebook"] == cm["to_unit"].astype(str).map(lambda u: units.unit_notebook(u) + ".ipynb"))
     assert cm["order"].tolist() == list(range(1, len(cm) + 1))
 
 
-@pytest.mark.parametrize("name", UNIT0)
+@pytest.mark.parametrize("name", SRDI_LANDSCAPE)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_display_table_has_unique_headers(name, lang):
     # an id column and a label pair must not collapse to the same display header

@@ -1,17 +1,17 @@
-"""Unit 3 datasets against source 003 (hand-checked: counts, terms, sections, which links the
-source itself makes) and against the facts borrowed from 000 and 004 for the mode examples."""
+"""Unit 4 datasets (in-firm cluster costs) against source 003 (hand-checked: counts, terms, sections,
+which links the source itself makes) and against the facts borrowed from 000 and 004 for the mode examples."""
 import pandas as pd
 import pytest
 
 import casekit
 
-UNIT3 = ["cluster_types", "cluster_modes", "cluster_mode_examples", "cluster_advantages",
-         "cluster_disadvantages", "cluster_countermeasures", "knowledge_integration_nodes",
-         "knowledge_integration_edges", "cost_scenario"]
+IN_FIRM_CLUSTER_COSTS = ["cluster_types", "cluster_modes", "cluster_mode_examples", "cluster_advantages",
+                         "cluster_disadvantages", "cluster_countermeasures", "knowledge_integration_nodes",
+                         "knowledge_integration_edges", "cost_scenario"]
 
 
-@pytest.mark.parametrize("name", UNIT3)
-def test_unit3_dataset_loads_with_citations(name):
+@pytest.mark.parametrize("name", IN_FIRM_CLUSTER_COSTS)
+def test_in_firm_cluster_costs_dataset_loads_with_citations(name):
     df = casekit.load_dataset(name)
     assert len(df) > 0
     assert df.attrs["source"]["documents"][0] == "003"
@@ -41,7 +41,7 @@ def test_mode_examples_are_labelled_kit_mapping_and_cover_every_mode():
     modes = set(casekit.load_dataset("cluster_modes")["mode"])
     assert modes <= set(ex["mode"])                       # every mode has an example
     assert set(ex["mode"]) - modes == {"not_in_firm"}     # plus the inter-firm counter-example
-    assert set(ex["kit_unit"]) == {1, 2}
+    assert set(ex["kit_unit"].astype(str)) == {"keda_zhongtu", "qingdao_six_paths"}
     row = ex.set_index("example")
     assert row.loc["keda_automation_trajectory", "mode"] == "trajectory_following"
     assert row.loc["haier_tv_alliance", "mode"] == "not_in_firm"

@@ -242,7 +242,7 @@ def _fake_dist(tmp_path):
     with zipfile.ZipFile(zip_path, "w") as zf:
         zf.writestr("tests/q1.py", 'OK_FORMAT = True\ntest = {"name": "q1", "points": 1, "suites": []}\n')
     key = integrity.key_for(dist)
-    body = {"version": 2, "name": "99_demo_exercises", "master_sha256": masters.sha256(master.read_bytes()),
+    body = {"version": build.MANIFEST_VERSION, "name": "99_demo_exercises", "master_sha256": masters.sha256(master.read_bytes()),
             "bundle_mac": integrity.mac_file(key, zip_path), "setup": ["import casekit"],
             "answer_names": ["n_firms", "ratio"],
             "questions": [{"name": "q1", "manual": False, "answer_names": ["n_firms", "ratio"], "points": 1.0},
@@ -477,7 +477,7 @@ def _solved(result, master) -> dict:
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_a_wrong_prediction_loses_its_points_through_the_grader(built, tmp_path):
-    """Unit 1: predict whether the capability forms (q3), then confirm with the explorer (q4)."""
+    """Unit 2: predict whether the capability forms (q3), then confirm with the explorer (q4)."""
     if not sb.probe().ok:
         pytest.skip(sb.probe().reason)
     master = EXERCISES / "02_keda_zhongtu_exercises.ipynb"

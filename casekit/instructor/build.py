@@ -34,7 +34,7 @@ from .masters import dist_folder, MasterInfo, has_tag, parse_master, sha256, sou
 __all__ = ["Build", "build_student", "build_students", "default_jobs", "load_manifest",
            "extract_tests", "MANIFEST_VERSION", "CHECKER_INIT"]
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3   # 3: written questions carry their prompt, rubric and model answer
 CHECKER_INIT = ("# casekit's checks: they test the form of your answers; correctness is checked when "
                 "your work is graded.\n# 本单元格加载格式检查：只检查答案的形式，对错在评分时判定。\n"
                 "import casekit.exercises\ngrader = casekit.exercises.Checker({name!r}, answers={answers})")
@@ -337,8 +337,12 @@ def build_student(master: str | Path, dist: str | Path | None = None, timeout: f
     key = integrity.key_for(dist)
     questions = []
     for q in info.questions:
-        questions.append({"name": q.name, "manual": q.manual, "answer_names": q.answer_names,
-                          "points": q.points if q.manual else possible.get(q.name, q.points)})
+        entry = {"name": q.name, "manual": q.manual, "answer_names": q.answer_names,
+                 "points": q.points if q.manual else possible.get(q.name, q.points)}
+        if q.manual:   # for the instructor's marking page only (the manifest never reaches a student)
+            entry.update(prompt=q.prompt, rubric=q.rubric,
+                         model_answer=q.rubric.get("model_answer") or q.model_answer)
+        questions.append(entry)
     body = {"version": MANIFEST_VERSION, "name": master.stem, "master_sha256": info.sha256,
             "bundle_mac": integrity.mac_file(key, out_zip), "setup": info.setup,
             "answer_names": info.answer_names, "questions": questions,

@@ -61,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--no-sandbox", action="store_true",
                    help="run submissions WITHOUT isolation (every row is marked unsandboxed)")
     g.add_argument("--roster", help="CSV student,lms_id[,name,email,section]: write Canvas/Moodle gradebooks")
-    g.add_argument("--merge", help="a filled written-answers CSV to fold into the scores")
+    g.add_argument("--merge", help="a filled written-answers CSV to fold into the scores (UTF-8, GBK or UTF-16)")
+    g.add_argument("--unmarked-as-zero", action="store_true",
+                   help="export totals to the gradebooks even where written answers are still unmarked "
+                        "(they count 0); by default those cells are left empty (pending)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: one per core)")
     ss = sub.add_parser("selfstudy", help="self-study versions with full checks and folded solutions")
@@ -137,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = grading.grade(args.submissions, out=args.out, dist=args.dist, assignment=args.assignment,
                                    exercises=args.exercises, timeout=args.timeout,
                                    progress=not args.no_progress, jobs=args.jobs, sandbox=not args.no_sandbox,
-                                   limits=limits, roster=args.roster, merge=args.merge)
+                                   limits=limits, roster=args.roster, merge=args.merge,
+                                   unmarked_as_zero=args.unmarked_as_zero)
             print(report)
             if report.interrupted:
                 print("Interrupted. Run the same command again to resume: finished submissions are "

@@ -46,12 +46,18 @@ CONFIG = re.compile(r'^\s*"""\s*#\s*BEGIN TEST CONFIG(.*?)"""\s*#\s*END TEST CON
 
 
 def source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+    """A cell's text; any other shape (a submission's ``"source": [1]``) reads as its text parts only."""
+    src = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(src, str):
+        return src
+    if isinstance(src, list):
+        return "".join(s for s in src if isinstance(s, str))
+    return ""
 
 
 def has_tag(cell: dict, tag: str) -> bool:
-    tags = (cell.get("metadata") or {}).get("tags") or []
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    tags = (meta.get("tags") if isinstance(meta, dict) else None) or []
     return isinstance(tags, list) and tag in tags
 
 
@@ -97,10 +103,24 @@ def find_masters(selectors: Sequence[str] = (), exercises: str | Path | None = N
 
 @dataclass
 class Question:
+    """One question of a master. A written (manual) question may carry its marking guide in the
+    metadata of its ``# BEGIN QUESTION`` cell::
+
+        "metadata": {"casekit": {"rubric": {
+            "levels": [{"points": 2, "label": "full · 满分", "description": "..."},
+                       {"points": 1, "label": "partial · 部分", "description": "..."},
+                       {"points": 0, "label": "none · 不得分", "description": "..."}],
+            "model_answer": "..."}}}
+
+    Without a ``model_answer`` there, the master's solution cell is the model answer.
+    """
     name: str
     points: float
     manual: bool = False
     answer_names: list[str] = field(default_factory=list)
+    prompt: str = ""
+    rubric: dict = field(default_factory=dict)
+    model_answer: str = ""
 
 
 @dataclass
@@ -183,7 +203,7 @@ def parse_master(path: str | Path) -> MasterInfo:
                     if not isinstance(conf, dict) or not conf.get("name"):
                         raise CasekitError(f"{path.name}, cell {k + 1}: a BEGIN QUESTION cell needs a name.")
                     current = Question(str(conf["name"]), float(conf.get("points") or 0),
-                                       bool(conf.get("manual")))
+                                       bool(conf.get("manual")), rubric=_rubric_of(cell))
                     questions.append(current)
                     seen_question = True
                 if begin:
@@ -191,6 +211,10 @@ def parse_master(path: str | Path) -> MasterInfo:
                 elif stack:
                     stack.pop()
             continue
+        if cell.get("cell_type") == "markdown" and current is not None and stack[-1:] == ["QUESTION"]:
+            current.prompt += ("\n\n" if current.prompt else "") + src.strip()
+        if cell.get("cell_type") == "markdown" and current is not None and "SOLUTION" in stack and current.manual:
+            current.model_answer += ("\n\n" if current.model_answer else "") + src.strip()
         if cell.get("cell_type") != "code":
             continue
         if "TESTS" in stack:
@@ -201,6 +225,20 @@ def parse_master(path: str | Path) -> MasterInfo:
         if "SOLUTION" in stack and current is not None:
             current.answer_names += [n for n in answer_names_of(src) if n not in current.answer_names]
     return MasterInfo(path, path.stem, sha256(raw), setup, questions, run_cells)
+
+
+def _rubric_of(cell: dict) -> dict:
+    """The marking guide in a BEGIN QUESTION cell's metadata (``casekit.rubric``), checked for shape."""
+    meta = (cell.get("metadata") or {}).get("casekit") or {}
+    rubric = meta.get("rubric") if isinstance(meta, dict) else None
+    if not isinstance(rubric, dict):
+        return {}
+    levels = [lv for lv in rubric.get("levels") or [] if isinstance(lv, dict)]
+    out = {"levels": [{"points": lv.get("points"), "label": str(lv.get("label", "")),
+                       "description": str(lv.get("description", ""))} for lv in levels]}
+    if isinstance(rubric.get("model_answer"), str):
+        out["model_answer"] = rubric["model_answer"]
+    return out
 
 
 _BOILERPLATE = re.compile(r"^\s*(grader\.(check|check_all|export)\(|#\s*Save your notebook first)")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+import selectors
 import shutil
 import signal
 import subprocess
@@ -62,6 +63,13 @@ class Probe:
     reason: str = ""         # why no sandbox can be made, and what to do
 
 
+# What the host keeps of a step's output: its result (standard output) up to this size, and the
+# last few KB of its standard error. The rest is read and dropped, so a step that writes gigabytes
+# costs the grader nothing but the time to discard them.
+MAX_STDOUT_BYTES = 8 << 20
+STDERR_TAIL_BYTES = 8 << 10
+
+
 @dataclass
 class Result:
     returncode: int | None
@@ -70,6 +78,9 @@ class Result:
     stderr_tail: str = ""
     oom: bool = False
     notes: list[str] = field(default_factory=list)
+    stdout: bytes = b""
+    stdout_overflow: bool = False   # the step wrote more than MAX_STDOUT_BYTES: its result is refused
+    stderr_bytes: int = 0           # how much it wrote to standard error (all but the tail dropped)
 
 
 _NO_SANDBOX_HELP = (
@@ -333,18 +344,12 @@ def run(cmd: list[str], *, limits: Limits, slot: int, ro: list[str], rw: list[st
         args = list(cmd)
         run_env = dict(os.environ, **(env or {}), MPLBACKEND="Agg", PYTHONSAFEPATH="1")
     t0 = time.monotonic()
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=run_env, start_new_session=True,
                             preexec_fn=preexec)
     _live.add(proc)
-    timed_out = False
     try:
-        try:
-            _, err = proc.communicate(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _killpg(proc)
-            _, err = proc.communicate()
+        out, tail, overflow, timed_out, err_total = _drain(proc, t0 + limits.wall_seconds)
     except BaseException:
         _killpg(proc)
         proc.wait()
@@ -356,5 +361,57 @@ def run(cmd: list[str], *, limits: Limits, slot: int, ro: list[str], rw: list[st
         oom = cgroup.oom() if cgroup else False
         if cgroup:
             cgroup.remove()
-    tail = (err or b"")[-4000:].decode("utf-8", "replace")
-    return Result(proc.returncode, timed_out, time.monotonic() - t0, tail, oom)
+    return Result(proc.returncode, timed_out, time.monotonic() - t0,
+                  tail.decode("utf-8", "replace")[-4000:], oom, stdout=out, stdout_overflow=overflow,
+                  stderr_bytes=err_total)
+
+
+def _drain(proc: subprocess.Popen, deadline: float,
+           out_cap: int = MAX_STDOUT_BYTES, err_cap: int = STDERR_TAIL_BYTES):
+    """Read both pipes until the step ends or the deadline passes, keeping at most ``out_cap``
+    bytes of standard output and the last ``err_cap`` of standard error (never ``communicate()``,
+    which keeps everything). A step that overflows its output cap is stopped at once."""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, "out")
+    sel.register(proc.stderr, selectors.EVENT_READ, "err")
+    out, err = bytearray(), bytearray()
+    overflow = timed_out = False
+    err_total = 0
+    try:
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            ready = sel.select(timeout=min(left, 1.0))
+            if not ready and proc.poll() is not None:
+                break   # the step ended; something it left behind holds the pipes open
+            for key, _ in ready:
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                elif key.data == "err":
+                    err_total += len(chunk)
+                    err += chunk
+                    if len(err) > 2 * err_cap:
+                        del err[:-err_cap]
+                elif not overflow:
+                    if len(out) + len(chunk) > out_cap:
+                        overflow = True
+                        out.clear()
+                        _killpg(proc)
+                    else:
+                        out += chunk
+        if not timed_out:
+            try:
+                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+        if timed_out:
+            _killpg(proc)
+            proc.wait()
+    finally:
+        sel.close()
+        proc.stdout.close()
+        proc.stderr.close()
+    return bytes(out), bytes(err[-err_cap:]), overflow, timed_out, err_total

@@ -1,18 +1,21 @@
 """What runs INSIDE the grading sandbox. Two steps, each in its own fresh interpreter:
 
-``python -P -m casekit.instructor.worker answers SPEC OUT``
+``python -P -m casekit.instructor.worker answers SPEC``
     Runs a submission's code cells (the list the grader chose, in order) and writes the values
-    of the exercise's answer names to OUT as plain data (:mod:`casekit.instructor.plaindata`).
-    This is the only step in which a student's code runs.
+    of the exercise's answer names as plain data (:mod:`casekit.instructor.plaindata`), one JSON
+    document on the step's standard output. This is the only step in which a student's code runs.
 
-``python -P -m casekit.instructor.worker tests SPEC OUT``
+``python -P -m casekit.instructor.worker tests SPEC``
     In an interpreter no student code has touched: runs the master's setup cells (taken from the
     instructor's master), adds the answers rebuilt from plain data, and runs the instructor's
-    otter test files on them with otter's own runner (``otter.test_files``). Writes the results
-    to OUT as JSON.
+    otter test files on them with otter's own runner (``otter.test_files``), each test file under
+    a time limit of its own (an answer such as the path ``"/dev/ptmx"`` that makes a test wait or
+    raise fails that question only). Writes the results as JSON on standard output.
 
-Only JSON crosses the boundary, in both directions. This module imports nothing from the rest
-of the instructor package, so it stays small enough to audit.
+Only JSON crosses the boundary, in both directions, and nothing is written to the host: the
+result goes to a private copy of standard output (cells' own output, and anything written to file
+descriptor 1, goes nowhere), which the grader reads with a size cap. This module imports nothing
+from the rest of the instructor package, so it stays small enough to audit.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import sys
 
 __all__ = ["main"]
@@ -60,14 +64,31 @@ def _run_cells(shell, cells) -> list[dict]:
     return errors
 
 
-def _write(out: str, payload: dict) -> None:
-    tmp = out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, ensure_ascii=False)
-    os.replace(tmp, out)
+def _result_channel() -> int:
+    """A private copy of standard output for the result; fd 1 itself then goes nowhere."""
+    fd = os.dup(1)                       # not inherited by anything the step starts
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.close(null)
+    return fd
 
 
-def answers(spec_path: str, out: str) -> None:
+def _write(fd: int, payload: dict) -> None:
+    data = memoryview(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]
+
+
+class _TestTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _TestTimeout()
+
+
+def answers(spec_path: str, fd: int) -> None:
     with open(spec_path, encoding="utf-8") as fh:
         spec = json.load(fh)
     from casekit.instructor import plaindata   # before student code runs
@@ -87,7 +108,7 @@ def answers(spec_path: str, out: str) -> None:
             found[name] = {"unsupported": _short(exc)}
         except Exception as exc:   # a value whose own methods raise while being read
             found[name] = {"unsupported": f"{type(ns[name]).__name__} ({_short(exc)})"}
-    _write(out, {"answers": found, "errors": errors})
+    _write(fd, {"answers": found, "errors": errors})
 
 
 def _otter_test_files():
@@ -110,7 +131,13 @@ def _otter_test_files():
         return importlib.import_module("otter.test_files")
 
 
-def tests(spec_path: str, out: str) -> None:
+def _case_of(tc, passed: bool, detail: str) -> dict:
+    return {"name": tc.name, "hidden": bool(tc.hidden), "points": float(tc.points or 0), "passed": passed,
+            "failure_message": tc.failure_message, "success_message": tc.success_message,
+            "detail": _short(detail)}
+
+
+def tests(spec_path: str, fd: int) -> None:
     with open(spec_path, encoding="utf-8") as fh:
         spec = json.load(fh)
     from casekit.instructor.plaindata import Unsupported, decode
@@ -127,29 +154,42 @@ def tests(spec_path: str, out: str) -> None:
             env[name] = decode(entry["data"])
         except Unsupported as exc:
             notes[name] = _short(exc)
+        except Exception as exc:   # data plaindata should have refused: still the answer's fault
+            notes[name] = f"malformed answer data ({type(exc).__name__})"
     results = {}
+    per_file = float(spec.get("seconds_per_file") or 60)
+    signal.signal(signal.SIGALRM, _on_alarm)
     for path in spec["test_files"]:
         tf = test_files.OKTestFile.from_file(path)
         sink = _Sink()
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            tf.run(env)
-        cases = []
-        for tcr in tf.test_case_results:
-            tc = tcr.test_case
-            cases.append({"name": tc.name, "hidden": bool(tc.hidden), "points": float(tc.points or 0),
-                          "passed": bool(tcr.passed),
-                          "failure_message": tc.failure_message, "success_message": tc.success_message,
-                          "detail": _short(tcr.message)})
+        stopped = ""
+        signal.setitimer(signal.ITIMER_REAL, per_file)
+        try:
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                tf.run(dict(env))   # each file gets its own copy: one test cannot change another's answers
+        except _TestTimeout:
+            stopped = f"the test did not finish within {per_file:g} s on this answer"
+        except Exception as exc:
+            stopped = f"the test raised {type(exc).__name__} on this answer"
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if stopped:
+            cases = [_case_of(tc, False, stopped) for tc in tf.test_cases]
+            results[tf.name] = {"score": 0.0, "possible": float(sum(c["points"] for c in cases)),
+                                "cases": cases, "stopped": stopped}
+            continue
+        cases = [_case_of(tcr.test_case, bool(tcr.passed), tcr.message) for tcr in tf.test_case_results]
         results[tf.name] = {"score": float(tf.score), "possible": float(tf.possible), "cases": cases}
-    _write(out, {"questions": results, "setup_errors": setup_errors, "answer_notes": notes})
+    _write(fd, {"questions": results, "setup_errors": setup_errors, "answer_notes": notes})
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) != 3 or argv[0] not in ("answers", "tests"):
-        print("usage: python -m casekit.instructor.worker answers|tests SPEC OUT", file=sys.stderr)
+    if len(argv) != 2 or argv[0] not in ("answers", "tests"):
+        print("usage: python -m casekit.instructor.worker answers|tests SPEC", file=sys.stderr)
         return 2
-    {"answers": answers, "tests": tests}[argv[0]](argv[1], argv[2])
+    fd = _result_channel()
+    {"answers": answers, "tests": tests}[argv[0]](argv[1], fd)
     return 0
 
 

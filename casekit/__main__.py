@@ -11,6 +11,8 @@ import sys
 from typing import Sequence
 
 from .errors import CasekitError
+from .handout import copy_notebooks
+from .language import main as language_main
 
 _SAID = {
     "copied": ("copied", "已复制"), "updated": ("updated", "已更新"),
@@ -22,8 +24,6 @@ _SAID = {
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["language"]:
-        from .language import main as language_main
-
         return language_main(args_list[1:])
     parser = argparse.ArgumentParser(
         prog="python -m casekit",
@@ -43,8 +43,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd is None:
         parser.print_help()
         return 2
-    from .handout import copy_notebooks
-
     try:
         actions = copy_notebooks(args.dir, force=args.force, keep_changed=args.keep_changed)
     except CasekitError as exc:

@@ -19,6 +19,8 @@ import reprlib
 from functools import lru_cache
 from typing import Any, Callable
 
+from . import i18n
+from .errors import CasekitError
 from .i18n import t
 
 _repr = reprlib.Repr()
@@ -158,8 +160,6 @@ def boundary(fn: Callable, qualname: str | None = None) -> Callable:
     """
     import functools
 
-    from .errors import CasekitError
-
     if getattr(fn, "__casekit_boundary__", False):
         return fn
     name = qualname or fn.__qualname__
@@ -207,8 +207,6 @@ def output_path(path: Any, what: str, allowed: tuple[str, ...]):
     import os
     from pathlib import Path
 
-    from .errors import CasekitError
-
     example = f"'figures/plot.{allowed[0]}'"
     if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path.strip()):
         raise CasekitError(t(f"Give the file to save the {what} to as a path such as {example}, not {short(path, 40)}.",
@@ -229,8 +227,6 @@ def output_path(path: Any, what: str, allowed: tuple[str, ...]):
 
 def prepare_dir(p) -> None:
     """Create ``p``'s folder; a file in the way or a folder we may not write to is a CasekitError."""
-    from .errors import CasekitError
-
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -240,8 +236,6 @@ def prepare_dir(p) -> None:
 
 
 def write_error(p, exc: OSError):
-    from .errors import CasekitError
-
     return CasekitError(t(f"Cannot write {short(str(p), 80)}: {exc.strerror or exc}. "
                           "Save into a folder you can write to, e.g. 'figures/'.",
                           f"无法写入 {short(str(p), 80)}：{exc.strerror or exc}。请保存到可写的文件夹，例如 'figures/'。"))
@@ -252,8 +246,6 @@ def _protect_i18n() -> None:
     on_language_change registers callbacks: both left bare). Done here rather than in i18n, which
     _guard itself imports; ``from .i18n import ...`` after this point gets the wrapped functions."""
     import inspect
-
-    from . import i18n
 
     for name in i18n.__all__:
         obj = getattr(i18n, name)

@@ -35,6 +35,8 @@ from typing import Sequence
 
 from . import units as _units
 from .errors import CasekitError
+from .handout import narrative_dir
+from .language import order_text
 
 __all__ = ["UNITS", "units", "prepare_folder", "unit_titles", "lan_address", "build_argv", "build_config",
            "index_page", "full_page", "main"]
@@ -48,8 +50,6 @@ _SET_LANG = re.compile(r"""set_language\(\s*(['"])en\1\s*\)""")
 
 def units() -> list[Path]:
     """The narrative notebooks the server offers, from the installed kit (wheel or clone)."""
-    from .handout import narrative_dir
-
     found = [narrative_dir() / f"{u}.ipynb" for u in UNITS]
     missing = [p.name for p in found if not p.exists()]
     if missing:
@@ -79,8 +79,6 @@ def unit_titles(nb_path: Path) -> tuple[str, str]:
 def prepare_folder(lang: str, dest: Path | None = None) -> Path:
     """A folder holding only the served units, each with the class language set and its
     paragraphs in that language first."""
-    from .language import order_text
-
     dest = Path(dest) if dest else Path(tempfile.mkdtemp(prefix="casekit-classroom-"))
     dest.mkdir(parents=True, exist_ok=True)
     for src in units():

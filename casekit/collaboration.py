@@ -21,6 +21,9 @@ reported all at once). Alternatives are new cases made with the methods of :clas
 """
 from __future__ import annotations
 
+import os
+import stat
+
 import dataclasses
 import itertools
 from dataclasses import dataclass, field
@@ -31,9 +34,9 @@ from typing import Annotated, Any, Callable, Iterable, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from ._guard import protect, protect_methods, short
-from .datasets import DATA_DIR
+from .datasets import DATA_DIR, code_label, load_dataset
 from .errors import CasekitError
+from ._guard import protect, protect_methods, short
 from .i18n import get_language, t
 
 __all__ = [
@@ -47,37 +50,21 @@ BUSINESS_MODELS = ("product_innovation", "customer_relationship")
 MODES = ("technology_oriented", "market_oriented")
 FOUNDERS = ("technical", "sales", "mixed")
 CONSTRAINTS = ("strong", "weak")
-SEVERITIES = {
-    "contradicts": ("contradicts the framework", "与框架相悖"),
-    "debatable": ("debatable: discuss it", "有争议，值得讨论"),
-}
-_LABELS = {
-    "product_innovation": ("product innovation", "产品创新型"),
-    "customer_relationship": ("customer relationship", "客户关系型"),
-    "technology_oriented": ("technology-oriented", "技术导向协同"),
-    "market_oriented": ("market-oriented", "市场导向协同"),
-    "technical": ("technical founders", "技术出身的创业者"),
-    "sales": ("sales founders", "销售出身的创业者"),
-    "mixed": ("mixed founding team", "混合背景的创业团队"),
-    "strong": ("strong resource constraints", "强资源约束"),
-    "weak": ("weak resource constraints", "弱资源约束"),
-    "rd": ("R&D", "研发"),
-    "marketing": ("marketing", "营销"),
-}
+#: Severity of a finding -> (English, Chinese) label, from the glossary (kind ``severity``).
+SEVERITIES = {k: (code_label(k, "en"), code_label(k, "zh")) for k in ("contradicts", "debatable")}
 
 
-def _label_pair(key: str) -> tuple[str, str]:
-    """(English, Chinese) for an id: the labels above, else the glossary's terms, else the id."""
-    if key in _LABELS:
-        return _LABELS[key]
-    from .glossary import label as glossary_label
-
-    return glossary_label(key, "en"), glossary_label(key, "zh")
+def _label_pair(key: str, column: str | None = None) -> tuple[str, str]:
+    """(English, Chinese) for an id, from the data: the codebook's labels of ``column`` (a founder
+    background ``sales`` is "sales founders", not the sales department), else the glossary's terms,
+    else the id."""
+    return code_label(key, "en", column), code_label(key, "zh", column)
 
 
-def term(key: str) -> str:
-    """Display label of an id (business model, mode, side ...) in the current language."""
-    en, zh = _label_pair(key)
+def term(key: str, column: str | None = None) -> str:
+    """Display label of an id (business model, mode, side ...) in the current language; ``column``
+    (e.g. ``"founder_background"``) says which column's codes it is, where that changes its meaning."""
+    en, zh = _label_pair(key, column)
     return t(en, zh)
 
 
@@ -135,8 +122,6 @@ class Catalog:
 @lru_cache(maxsize=1)
 def catalog() -> Catalog:
     """Activities, interactions and capabilities of the two cases (``stages`` and ``firms`` data)."""
-    from . import load_dataset
-
     st = load_dataset("stages")
     firms = load_dataset("firms").set_index("firm")
     opts: dict[str, Option] = {}
@@ -645,8 +630,18 @@ def _case_text(source: Any) -> str:
             raise CasekitError(t(f"{shown} is {p.stat().st_size:,} bytes; a case file is at most {_MAX_CASE_BYTES:,}. "
                                  "Check you opened the right file.",
                                  f"{shown} 有 {p.stat().st_size:,} 字节，超过上限 {_MAX_CASE_BYTES:,}。请确认文件。"))
-        with open(p, "rb") as fh:
-            data = fh.read(_MAX_CASE_BYTES + 1)
+        # Opened without blocking and checked on the open file: a FIFO, a terminal (/dev/ptmx) or a
+        # device would block the read for good (a student's q5_text = "/dev/ptmx" hung grading).
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise CasekitError(t(f"{shown} is not a regular file (a device, a pipe or a terminal), so not a case "
+                                     "file. Give the path of a .yaml file, the YAML text, or a dict.",
+                                     f"{shown} 不是普通文件（设备、管道或终端），不是案例文件。请提供 .yaml 文件路径、YAML 文本或字典。"))
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                data = fh.read(_MAX_CASE_BYTES + 1)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise CasekitError(t(f"Cannot read {shown}: {exc.strerror or exc}. Check the path and that you may read it.",
                              f"无法读取 {shown}：{exc.strerror or exc}。请检查路径和读取权限。")) from None
@@ -774,16 +769,12 @@ def validate(case: Case) -> list[str]:
 # --------------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _rules_table() -> dict[str, dict]:
-    from . import load_dataset
-
     df = load_dataset("collaboration_rules").sort_values("order")
     return {str(r["rule"]): {k: (str(v) if k != "order" else int(v)) for k, v in r.items()} for _, r in df.iterrows()}
 
 
 @lru_cache(maxsize=1)
 def _evidence_index() -> dict[str, dict]:
-    from . import load_dataset
-
     ev = load_dataset("evidence")
     return {f"{r.firm}:{r.concept}": {"firm": str(r.firm), "concept": str(r.concept), "stage_order": int(r.stage_order),
                                       "concept_en": r.concept_en, "concept_zh": r.concept_zh,
@@ -793,8 +784,6 @@ def _evidence_index() -> dict[str, dict]:
 
 def rules():
     """The framework's propositions as a DataFrame (the ``collaboration_rules`` dataset)."""
-    from . import load_dataset
-
     return load_dataset("collaboration_rules")
 
 
@@ -1003,12 +992,12 @@ def _business_model(case: Case, cat: Catalog) -> list[Finding]:
     return []
 
 
-def term_en(key: str) -> str:
-    return _label_pair(key)[0]
+def term_en(key: str, column: str | None = None) -> str:
+    return _label_pair(key, column)[0]
 
 
-def term_zh(key: str) -> str:
-    return _label_pair(key)[1]
+def term_zh(key: str, column: str | None = None) -> str:
+    return _label_pair(key, column)[1]
 
 
 @rule("mode_sets_starting_side")
@@ -1131,9 +1120,9 @@ def _founders(case: Case, cat: Catalog) -> list[Finding]:
     expected = {"technical": "technology_oriented", "sales": "market_oriented"}.get(case.founder_background)
     if expected and expected != case.collaboration_mode:
         return [Finding("founders_shape_mode", "debatable", None,
-                        f"The case has {term_en(case.founder_background)} but runs {term_en(case.collaboration_mode)} "
+                        f"The case has {term_en(case.founder_background, 'founder_background')} but runs {term_en(case.collaboration_mode)} "
                         "collaboration; the paper expects the founders' background to point the other way.",
-                        f"该方案是{term_zh(case.founder_background)}，却采用{term_zh(case.collaboration_mode)}；"
+                        f"该方案是{term_zh(case.founder_background, 'founder_background')}，却采用{term_zh(case.collaboration_mode)}；"
                         "论文认为创业者背景通常指向另一种模式。")]
     return []
 

@@ -20,9 +20,11 @@ from typing import Any
 import graphviz
 
 from . import collaboration as co
+from .datasets import load_dataset
 from .diagrams import digraph, wrap
 from .errors import CasekitError
 from .i18n import get_language, set_language, t
+from .plotting import use_cjk_fonts
 
 __all__ = ["framework", "data_structure", "process_model", "theory_model", "compare", "timeline", "COLORS"]
 
@@ -70,8 +72,6 @@ def framework(lang: str | None = None) -> graphviz.Digraph:
 
 def data_structure(firm: str | None = None, lang: str | None = None) -> graphviz.Digraph:
     """Source 000 Figure 2 from the ``evidence`` data: concepts → themes → aggregate constructs."""
-    from . import load_dataset
-
     with _lang(lang):
         ev = load_dataset("evidence")
         firms = load_dataset("firms").set_index("firm")
@@ -166,8 +166,6 @@ def process_model(case: co.Case | str, lang: str | None = None, evaluation: co.E
 
 def theory_model(lang: str | None = None) -> graphviz.Digraph:
     """Source 000 Figure 5: business model decides mode, mode decides process, which forms capabilities."""
-    from . import load_dataset
-
     with _lang(lang):
         zh = get_language() == "zh"
         st = load_dataset("stages").sort_values(["firm", "order"])
@@ -217,7 +215,7 @@ def compare(evaluation: co.Evaluation, lang: str | None = None) -> graphviz.Digr
             head = wrap(t("Alternative: ", "备选方案：") + evaluation.verdict_label, 48)
             case_changes = [c for c in evaluation.changes if c.position is None and c.field != "stage_count"]
             if case_changes:
-                head += "\n" + wrap("; ".join(f"{c.field}: {co.term(str(c.actual))} → {co.term(str(c.alternative))}"
+                head += "\n" + wrap("; ".join(f"{c.field}: {co.term(str(c.actual), c.field)} → {co.term(str(c.alternative), c.field)}"
                                               for c in case_changes), 48)
             b.attr(label=head, style="rounded", color=COLORS["changed"] if evaluation.changes else "#4a5a80")
             if evaluation.valid:
@@ -241,10 +239,6 @@ def timeline(lang: str | None = None, ax=None):
     A bare ``cd.timeline()`` shows it once: the figure is returned, not also left to pyplot.
     """
     import matplotlib.pyplot as plt
-
-    from . import load_dataset
-    from .diagrams import wrap
-    from .plotting import use_cjk_fonts
 
     with _lang(lang):
         use_cjk_fonts()

@@ -24,6 +24,8 @@ import ipywidgets as W
 from . import collaboration as co
 from . import collaboration_diagrams as cd
 from ._guard import arm, guarded, short
+from .datasets import load_dataset
+from .diagrams import _draw_into, show
 from .errors import CasekitError
 from .i18n import get_language, on_language_change, t
 
@@ -337,8 +339,6 @@ class StageExplorer:
             items = [f"<li>{p}</li>" for p in r.problems]
         self.findings_html.value = "<ul>" + "".join(items) + "</ul>" if items else ""
         if self.draw:
-            from .diagrams import _draw_into, show
-
             _draw_into(self.diagram, show(self.graph))
 
     def reset(self):
@@ -370,8 +370,6 @@ class EvidenceBrowser:
     """Browse the paraphrased evidence (``evidence`` dataset) by firm, stage and construct."""
 
     def __init__(self, firm: str = "keda"):
-        from . import load_dataset
-
         firms = ("keda", "zhongtu")
         if not isinstance(firm, str) or firm.strip().lower() not in firms:
             raise CasekitError(t(f"EvidenceBrowser has no firm {short(firm)}; use 'keda' or 'zhongtu', e.g. EvidenceBrowser('keda').",

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ._guard import protect, protect_methods, short
+from .datasets import load_dataset
 from .errors import CasekitError
 from .i18n import t
 
@@ -54,15 +55,11 @@ _EPS = 1e-12
 # ----------------------------------------------------------------------------- parameters
 @lru_cache(maxsize=1)
 def _parameter_rows() -> pd.DataFrame:
-    from .datasets import load_dataset
-
     return load_dataset("cost_scenario").set_index("parameter")
 
 
 def parameter_table() -> pd.DataFrame:
     """The illustrative default parameters with units, slider ranges and bilingual names."""
-    from .datasets import load_dataset
-
     return load_dataset("cost_scenario")
 
 

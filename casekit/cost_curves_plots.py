@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from .cost_curves import CostScenario, KeyPoints, learning_curve
+from .datasets import load_dataset
+from .diagrams import digraph, wrap
 from .errors import CasekitError
 from .i18n import get_language, t
 from .plotting import use_cjk_fonts
@@ -233,9 +235,6 @@ def knowledge_integration_diagram():
     Nodes and edges come from the datasets ``knowledge_integration_nodes`` / ``_edges``; links the
     kit added to complete the picture are drawn dashed. Show with ``casekit.diagrams.show(g)``.
     """
-    from .datasets import load_dataset
-    from .diagrams import digraph, wrap
-
     nodes = load_dataset("knowledge_integration_nodes")
     edges = load_dataset("knowledge_integration_edges")
     col = "name_zh" if get_language() == "zh" else "name_en"

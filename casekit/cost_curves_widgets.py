@@ -22,10 +22,12 @@ import dataclasses
 import io
 import math
 
-from ._guard import arm, guarded
+from ._guard import arm, guarded, short
 from .cost_curves import CostScenario, KeyPoints, PAYOFFS, parameter_table
+from .cost_curves_plots import CostCurvesPlot, LearningCurvePlot
 from .errors import CasekitError
 from .i18n import on_language_change, t
+from .plotting import use_cjk_fonts
 
 __all__ = ["CostCurveExplorer", "cost_curve_explorer", "describe_change"]
 
@@ -114,9 +116,6 @@ class CostCurveExplorer:
     def __init__(self, scenario: CostScenario | None = None, dpi: int = 96):
         import ipywidgets as w
         from matplotlib.figure import Figure
-
-        from .cost_curves_plots import CostCurvesPlot, LearningCurvePlot
-        from .plotting import use_cjk_fonts
 
         if scenario is not None and not isinstance(scenario, CostScenario):
             raise CasekitError(t("CostCurveExplorer takes a CostScenario (or nothing for the default).",
@@ -287,8 +286,6 @@ class CostCurveExplorer:
     # ------------------------------------------------------------------ public
     def set(self, **values) -> "CostCurveExplorer":
         """Move several sliders at once (one redraw), e.g. ``explorer.set(variable_cost_saving=0.1)``."""
-        from ._guard import short
-
         unknown = sorted(map(str, set(values) - set(self.controls)))
         if unknown:
             raise CasekitError(t(f"No slider called {short(unknown)}. Use one of the sliders: {', '.join(self.controls)}.",

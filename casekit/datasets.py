@@ -23,7 +23,8 @@ from . import i18n
 from ._guard import protect, short
 from .errors import CasekitError
 
-__all__ = ["DATA_DIR", "dataset_names", "load_dataset", "codebook", "table", "metadata", "catalog", "DatasetMeta"]
+__all__ = ["DATA_DIR", "dataset_names", "load_dataset", "codebook", "table", "metadata", "catalog", "DatasetMeta",
+           "code_labels", "code_label", "column_labels", "label_codes"]
 
 
 def _data_dir() -> Path:
@@ -42,11 +43,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Label(_Strict):
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+
 class ColumnDoc(_Strict):
     dtype: Literal["string", "category", "ordered", "int", "float", "bool"] = "string"
     en: str = Field(min_length=1)
     zh: str = Field(min_length=1)
     categories: list[Any] | None = None
+    #: Labels of this column's codes where they are not the glossary's (a code that means something
+    #: else here, such as ``sales`` founders, not the sales department) or not glossary terms at all.
+    labels: dict[str, Label] = {}
 
     @model_validator(mode="after")
     def _ordered_needs_categories(self):
@@ -268,9 +277,10 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
             continue   # an id with its labels beside it: show the label (under the id's name)
         keep[col] = c[:-3] if c.endswith(f"_{lang}") and f"{c[:-3]}_{other}" in names else col
     out = df[list(keep)].rename(columns=keep)
-    from .tables import label_codes   # labels, not codes (its own key column keeps its ids)
-
-    out = label_codes(out, lang, skip=tuple(df.columns[:1]))
+    # labels, not codes; the dataset's own key column shows its ids, which a reader types, beside them
+    key = str(df.columns[0]) if len(df.columns) else None
+    out = label_codes(out, lang, key=key if key in out.columns else None,
+                      dataset=df.attrs.get("name") if isinstance(df.attrs.get("name"), str) else None)
     if columns is not None:
         have = list(out.columns)
         missing = [short(c, 40) for c in columns if not any(c is h or (type(c) is type(h) and c == h) for h in have)]
@@ -289,7 +299,146 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
             if doc and base in out.columns:
                 heads[base] = _short(doc["zh"])
         out = out.rename(columns=heads)
+    out.index = _labelled_index(out.index, lang, cb, df.attrs.get("name"))
+    ids = code_labels()
+    if not any(isinstance(c, str) and c in cb for c in out.columns):   # columns that are ids (an unstacked table)
+        out.columns = [ids[c][1 if lang == "zh" else 0] if isinstance(c, str) and c in ids else c for c in out.columns]
+    out.columns.name = _header(df.columns.name, lang, cb, frozenset(map(str, df.columns)))
     out.attrs = dict(df.attrs)
+    return out
+
+
+def _header(name: Any, lang: str, cb: dict, values: frozenset = frozenset()) -> Any:
+    """An index's or a column axis's name as a header: the codebook's words in Chinese."""
+    if not isinstance(name, str) or lang != "zh":
+        return name
+    doc = cb.get(name)
+    if isinstance(doc, dict) and "zh" in doc:
+        return _short(doc["zh"])
+    label = code_label(name, lang)
+    return label if label != name else (_any_codebook_header(name, values) or name)
+
+
+@lru_cache(maxsize=None)
+def _any_codebook_header(column: str, values: frozenset = frozenset()) -> str | None:
+    """The Chinese header of a column of this name in a table that lost its dataset: from the codebook
+    of a dataset whose column holds these ``values`` (an index's), else the one most codebooks give."""
+    heads = []
+    for n in dataset_names():
+        doc = metadata(n).columns.get(column)
+        if doc is None:
+            continue
+        if values and values <= set(_read(n)[column].astype(str)):
+            return _short(doc.zh)
+        heads.append(_short(doc.zh))
+    return max(heads, key=heads.count) if heads else None
+
+
+def _labelled_index(index: pd.Index, lang: str, cb: dict, dataset: Any) -> pd.Index:
+    """A grouped table's index (``firm``, ``path`` × ``actor`` ...) shown as labels, like its columns."""
+    if isinstance(index, pd.RangeIndex):
+        return index
+    frame = index.to_frame(index=False)
+    names = [f"level_{i}" if n is None else n for i, n in enumerate(index.names)]
+    frame.columns = names
+    shown = label_codes(frame, lang, dataset=dataset if isinstance(dataset, str) else None)
+    if isinstance(index, pd.MultiIndex):
+        out = pd.MultiIndex.from_frame(shown)
+    else:
+        out = pd.Index(shown.iloc[:, 0])
+    out.names = [_header(n, lang, cb, frozenset(map(str, index.get_level_values(i).dropna().unique())))
+                 for i, n in enumerate(index.names)]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Labels, not codes: a display table shows "产品创新型", not "product_innovation"
+# --------------------------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _term_labels() -> dict[str, tuple[str, str]]:
+    """Every id the kit names, with its (English, Chinese) label: the glossary (术语表) first, then
+    the id column of every dataset that has ``name_en`` and ``name_zh`` (firms, paths, examples ...)."""
+    out: dict[str, tuple[str, str]] = {}
+    g = _read("glossary")
+    for i, en, zh in zip(g["id"].astype(str), g["en"].astype(str), g["zh"].astype(str)):
+        out[i] = (en, zh)
+    for name in dataset_names():
+        df = _read(name)
+        if {"name_en", "name_zh"} <= set(df.columns):
+            for k, en, zh in zip(df.iloc[:, 0].astype(str), df["name_en"], df["name_zh"]):
+                out.setdefault(k, (str(en), str(zh)))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _column_labels(column: str) -> dict[str, tuple[str, str]]:
+    """The codebook's own labels for ``column`` (``"dataset.column"``, or a bare column name: every
+    dataset's codebook labels for a column of that name)."""
+    dataset, _, col = column.rpartition(".")
+    out: dict[str, tuple[str, str]] = {}
+    for name in [dataset] if dataset else dataset_names():
+        doc = metadata(name).columns.get(col)
+        if doc is not None:
+            for k, lab in doc.labels.items():
+                out.setdefault(str(k), (lab.en, lab.zh))
+    return out
+
+
+def column_labels(column: str) -> dict[str, tuple[str, str]]:
+    """The codebook's own labels of one column (``"srdi_statistics.related_group"``): id -> (English, Chinese)."""
+    return dict(_column_labels(column))
+
+
+def code_labels(column: str | None = None) -> dict[str, tuple[str, str]]:
+    """id -> (English, Chinese) label for every id the kit names (the glossary's terms, then the ids
+    of datasets that carry ``name_en``/``name_zh``); with ``column`` (``"firms.founder_background"``
+    or ``"founder_background"``), that column's codebook labels come first."""
+    terms = _term_labels()
+    if not column:
+        return dict(terms)
+    return {**terms, **_column_labels(column)}
+
+
+def code_label(code: str, lang: str | None = None, column: str | None = None) -> str:
+    """The label of one id in the current (or given) language; the id itself when it has none.
+
+    >>> code_label("product_innovation", "zh")
+    '产品创新型'
+    >>> code_label("sales", "en", column="firms.founder_background")
+    'sales founders'
+    """
+    pair = _column_labels(column).get(code) if column else None
+    pair = pair or _term_labels().get(code)
+    if pair is None:
+        return code
+    return pair[1] if (lang or i18n.get_language()) == "zh" else pair[0]
+
+
+def label_codes(df: pd.DataFrame, lang: str, skip: tuple[str, ...] = (), key: str | None = None,
+                dataset: str | None = None) -> pd.DataFrame:
+    """``df`` with every id column (all its values, or all parts of ``a;b`` lists, are known ids)
+    shown as labels in ``lang``; columns in ``skip`` keep their ids. ``key`` names the column of ids
+    a reader types (a dataset's own key): in Chinese it shows "标签 (id)", the id beside its label.
+    ``dataset`` names the dataset, so its codebook's own labels come first."""
+    k = 1 if lang == "zh" else 0
+    sep = "；" if lang == "zh" else "; "
+    out = df.copy()
+    for j, col in enumerate(df.columns):
+        if col in skip or df.iloc[:, j].dtype.kind in "biufcmM":
+            continue
+        terms = code_labels(f"{dataset}.{col}" if dataset else str(col))
+        values = df.iloc[:, j].dropna().astype(str)
+        parts = [p for v in values.unique() for p in v.split(";") if p]
+        if not parts or any(p not in terms for p in parts):
+            continue
+        if col == key:
+            if lang != "zh":
+                continue
+            out.isetitem(j, df.iloc[:, j].map(
+                lambda v: v if pd.isna(v) or str(v) not in terms else f"{terms[str(v)][1]} ({v})"))
+            continue
+        out.isetitem(j, df.iloc[:, j].map(
+            lambda v, terms=terms: v if pd.isna(v) else sep.join(terms[p][k] for p in str(v).split(";") if p)))
     return out
 
 
@@ -322,5 +471,12 @@ def _short(desc: str) -> str:
     return desc.strip() or desc
 
 
-metadata.cache_clear = _metadata.cache_clear   # type: ignore[attr-defined]  (tests clear it)
+def _cache_clear() -> None:
+    _metadata.cache_clear()
+    _term_labels.cache_clear()
+    _column_labels.cache_clear()
+    _any_codebook_header.cache_clear()
+
+
+metadata.cache_clear = _cache_clear   # type: ignore[attr-defined]  (tests clear it)
 protect(globals(), [n for n in __all__ if n != "DatasetMeta"])

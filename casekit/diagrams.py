@@ -22,7 +22,11 @@ from typing import Any
 
 import graphviz
 
+from . import i18n
+from ._guard import output_path, prepare_dir, write_error
+from .datasets import code_label, dataset_names, load_dataset, metadata
 from .errors import CasekitError
+from .units import unit_heading
 
 __all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "wrap", "INSTALL_HINT", "provenance_map"]
 
@@ -132,6 +136,9 @@ class DotSource:
         return f"{INSTALL_HINT}\n\n{self.source}"
 
 
+_TITLE = re.compile(r"<title>[^<]*</title>\n?")
+
+
 class FittedSVG:
     """dot's SVG as a notebook shows it: at its natural size when that fits, scaled down with its
     viewBox to the output area's width when it does not, so no diagram runs off the side of the
@@ -142,7 +149,9 @@ class FittedSVG:
     width; shrinking is the last resort, not the layout."""
 
     def __init__(self, svg: str):
-        self.data = svg
+        # dot gives every node, edge and graph a <title> holding its internal name (``cluster_s1``,
+        # ``keda_t_deep``), which a browser shows as a tooltip: a reader sees labels, never those ids.
+        self.data = _TITLE.sub("", svg)
 
     def _repr_svg_(self) -> str:
         return self.data
@@ -221,8 +230,6 @@ def save(graph: graphviz.Digraph | graphviz.Graph, path: str | Path) -> Path:
 
     SVG and PNG need Graphviz's ``dot``; ``.dot`` always works and opens in any Graphviz viewer.
     """
-    from ._guard import output_path, prepare_dir, write_error
-
     if not isinstance(graph, (graphviz.Digraph, graphviz.Graph)):
         raise CasekitError(f"save() writes a graphviz diagram, but it was given {type(graph).__name__}. "
                            "Pass the object a casekit diagram function returned.")
@@ -242,22 +249,8 @@ def save(graph: graphviz.Digraph | graphviz.Graph, path: str | Path) -> Path:
     return path
 
 
-_TYPE_NAMES = {
-    "peer_reviewed": ("peer-reviewed", "同行评审"),
-    "open_access_journal": ("open-access journal", "开放获取期刊"),
-    "vendor_blog": ("vendor blog", "厂商博客"),
-    "mixed": ("mixed", "混合来源"),
-    "illustrative": ("illustrative", "示意"),
-    "kit": ("kit's own", "工具包自编"),
-}
-
-
 def provenance_map() -> graphviz.Digraph:
     """Source documents → the datasets drawn from them → the unit that uses each, from the data."""
-    from . import i18n
-    from .datasets import dataset_names, load_dataset, metadata
-    from .units import unit_heading
-
     zh = i18n.get_language() == "zh"
     g = digraph("provenance", rankdir="LR", nodesep="0.15", ranksep="1.0")
     sources = load_dataset("sources")
@@ -273,7 +266,7 @@ def provenance_map() -> graphviz.Digraph:
         g.edge(f"ds_{name}", f"unit_{meta.unit}")
         g.node(f"unit_{meta.unit}", unit_heading(meta.unit), shape="box", fillcolor="#dfe9ff")
     for doc in sorted(docs):
-        kind = _TYPE_NAMES.get(kinds.get(doc, ""), ("", ""))[1 if zh else 0]
+        kind = code_label(kinds[doc], column="sources.source_type") if doc in kinds else ""
         g.node(f"doc_{doc}", f"{'文献' if zh else 'source'} {doc}\\n{kind}", shape="note", fillcolor="#eaf6ea")
     return g
 

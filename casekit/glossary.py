@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from . import i18n
-from .datasets import load_dataset
+from .datasets import code_label, load_dataset
 from .errors import CasekitError
 
 __all__ = [
@@ -101,12 +101,11 @@ def term(id: str) -> dict:
             "zh_variants": list(r["zh_variants"]), "used_in": list(r["used_in"])}
 
 
-def label(id: str, lang: str | None = None) -> str:
-    """The term for an id in the current (or given) language; the id itself if it is not a term."""
-    r = _rows().get(id)
-    if r is None:
-        return id
-    return r["zh"] if (lang or i18n.get_language()) == "zh" else r["en"]
+def label(id: str, lang: str | None = None, column: str | None = None) -> str:
+    """The label of an id in the current (or given) language: the glossary's term (or, for a dataset's
+    own ids, its ``name_zh``/``name_en``); ``column`` (``"firms.founder_background"``) puts that
+    column's codebook labels first. The id itself when it has no label."""
+    return code_label(id, lang, column)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n, units
-from .datasets import load_dataset
+from .datasets import code_label, column_labels, load_dataset
 from ._guard import short
 from .errors import CasekitError
 
@@ -34,29 +34,17 @@ __all__ = [
 
 #: Source types, strongest evidential weight first (the data contract's values).
 SOURCE_TYPES = ("peer_reviewed", "open_access_journal", "vendor_blog")
-SOURCE_TYPE_LABELS = {
-    "peer_reviewed": ("peer-reviewed journal", "同行评审期刊"),
-    "open_access_journal": ("open-access journal", "开放获取期刊"),
-    "vendor_blog": ("vendor blog", "厂商博客"),
-}
+#: Source type -> (English, Chinese) label, from the glossary.
+SOURCE_TYPE_LABELS = {k: (code_label(k, "en"), code_label(k, "zh")) for k in SOURCE_TYPES}
 #: How a claim is backed, most traceable first.
 TRACEABILITY = ("reference_list", "own_data", "named_source", "interview", "anonymous_case", "unsourced")
-TRACEABILITY_LABELS = {
-    "reference_list": ("a listed reference", "参考文献"),
-    "own_data": ("the authors' own case data", "作者自有案例资料"),
-    "named_source": ("a named but unlinked source", "点名但无链接的出处"),
-    "interview": ("an interviewee's words", "受访者的话"),
-    "anonymous_case": ("an unnamed firm", "匿名企业"),
-    "unsourced": ("no source at all", "完全无出处"),
-}
+TRACEABILITY_LABELS = {k: (code_label(k, "en"), code_label(k, "zh")) for k in TRACEABILITY}
 #: Ways :func:`claims` can sort. ``value`` sorts within each unit (claims grouped by unit), since
 #: 12,668 firms and 70 % are not on one scale.
 SORT_KEYS = ("source_type", "traceability", "value", "source", "as_of", "claim_id")
-#: Readable names of the topics whose figures :func:`side_by_side` sets beside each other.
-RELATED_GROUP_LABELS = {
-    "little_giant_count": ("number of 'little giant' firms", "“小巨人”企业数量"),
-    "innovation_output_share": ("share of innovation results", "创新成果占比"),
-}
+#: Readable names of the topics whose figures :func:`side_by_side` sets beside each other
+#: (the codebook's labels of ``srdi_statistics.related_group``).
+RELATED_GROUP_LABELS = column_labels("srdi_statistics.related_group")
 
 
 def related_group_label(group: str) -> str:

@@ -15,9 +15,10 @@ import textwrap
 import graphviz
 
 from . import i18n, landscape, units
-from .diagrams import digraph
 from ._guard import short
+from .diagrams import digraph
 from .errors import CasekitError
+from .plotting import use_cjk_fonts
 
 __all__ = ["co_innovation_diagram", "dilemma_diagram", "ladder_diagram", "course_map_diagram",
            "source_quality_chart", "DIMENSION_COLOURS", "SOURCE_TYPE_COLOURS"]
@@ -162,8 +163,6 @@ def source_quality_chart(ax=None):
     Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
-
-    from .plotting import use_cjk_fonts
 
     use_cjk_fonts()
     summary = landscape.source_quality_summary()

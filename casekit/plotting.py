@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ._guard import output_path, prepare_dir, short, write_error
 from .errors import CasekitError
 
 __all__ = ["CJK_FONTS", "use_cjk_fonts", "cjk_font_available", "inline_svg", "save"]
@@ -93,8 +94,6 @@ def cjk_font_available() -> bool:
 
 def save(fig, path: str | Path, dpi: int = 200) -> Path:
     """Save a matplotlib figure as ``.svg``, ``.png`` or ``.pdf`` for slides."""
-    from ._guard import output_path, prepare_dir, short, write_error
-
     if not hasattr(fig, "savefig"):
         raise CasekitError(f"save() writes a matplotlib figure, not {type(fig).__name__}. Pass the figure "
                            "(or the object) a casekit plot function returned.")

@@ -12,6 +12,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import datasets as _data   # called through the module: tests swap its functions
 from ._guard import short
 from .errors import CasekitError
 
@@ -134,10 +135,8 @@ def validate_dataset(name: str, df: pd.DataFrame | None = None) -> list[str]:
 
     Every csv column must have a bilingual codebook line; contract datasets are checked row by row.
     """
-    from .datasets import load_dataset, metadata
-
-    df = load_dataset(name) if df is None else df
-    meta = metadata(name)
+    df = _data.load_dataset(name) if df is None else df
+    meta = _data.metadata(name)
     problems = []
     undocumented = [c for c in df.columns if c not in meta.columns]
     if undocumented:
@@ -163,15 +162,13 @@ def validate_dataset(name: str, df: pd.DataFrame | None = None) -> list[str]:
 
 def check_cross_references() -> list[str]:
     """Problems in references between datasets (a stage's firm exists, an event's path exists ...)."""
-    from .datasets import dataset_names, load_dataset
-
-    names = set(dataset_names())
+    names = set(_data.dataset_names())
     problems: list[str] = []
 
     def refs(child: str, col: str, parent: str, pcol: str) -> None:
         if child not in names or parent not in names:
             return
-        c, p = load_dataset(child), load_dataset(parent)
+        c, p = _data.load_dataset(child), _data.load_dataset(parent)
         if col not in c.columns:
             return
         bad = sorted(set(c[col].astype(str)) - set(p[pcol].astype(str)))
@@ -185,7 +182,7 @@ def check_cross_references() -> list[str]:
     for child, col in (("course_map", "from_unit"), ("course_map", "to_unit"), ("cluster_mode_examples", "kit_unit")):
         refs(child, col, "units", "unit")   # units are named, never numbered, in data
     if "evidence" in names and "stages" in names:
-        ev, st = load_dataset("evidence"), load_dataset("stages")
+        ev, st = _data.load_dataset("evidence"), _data.load_dataset("stages")
         have = set(zip(st["firm"].astype(str), st["order"].astype(int)))
         bad = sorted({(f, int(o)) for f, o in zip(ev["firm"].astype(str), ev["stage_order"]) } - have)
         if bad:
@@ -197,9 +194,7 @@ def check_cross_references() -> list[str]:
 
 def validate_all() -> None:
     """Validate every bundled dataset; raise one CasekitError listing every problem."""
-    from .datasets import dataset_names
-
-    problems = [p for n in dataset_names() for p in validate_dataset(n)] + check_cross_references()
+    problems = [p for n in _data.dataset_names() for p in validate_dataset(n)] + check_cross_references()
     if problems:
         raise CasekitError("The bundled data has problems:\n" + "\n".join(f"- {p}" for p in problems))
 

@@ -19,7 +19,8 @@ import graphviz
 
 from . import i18n
 from .diagrams import digraph, wrap
-from .six_paths import PATHS, TRAP_STEPS, adoption_matrix, cluster_actors, paths
+from .plotting import use_cjk_fonts
+from .six_paths import PATHS, TRAP_STEPS, _check_path, adoption_matrix, cluster_actors, paths
 
 __all__ = ["path_taxonomy", "cluster_network", "adoption_chart", "trap_loop", "USED_COLOR", "MISSING_COLOR"]
 
@@ -42,8 +43,6 @@ def path_taxonomy(highlight: str | None = None) -> graphviz.Digraph:
     green: used in Qingdao (§4); grey dashed: no Qingdao example, and one of the three paths §5 says
     China's large-firm clusters in general lack. ``highlight`` outlines one path."""
     if highlight is not None:
-        from .six_paths import _check_path
-
         _check_path(highlight)        # a wrong name used to be ignored without a word
     L = _lang()
     g = digraph("path_taxonomy", rankdir="LR")
@@ -144,8 +143,6 @@ def adoption_chart(ax=None):
     """
     import matplotlib.pyplot as plt
     import numpy as np
-
-    from .plotting import use_cjk_fonts
 
     use_cjk_fonts()
     L = _lang()

@@ -24,8 +24,8 @@ import ipywidgets as W
 from . import i18n
 from ._guard import arm, guarded, short
 from .errors import CasekitError
-from .six_paths import (FOR_THRESHOLD, Advice, advise, default_profile, factors, preset, preset_info,
-                        preset_names)
+from .six_paths import (FOR_THRESHOLD, Advice, _path_names, advise, default_profile, factors, preset,
+                        preset_info, preset_names)
 
 __all__ = ["PathFitAdvisor", "path_fit_advisor"]
 
@@ -225,7 +225,6 @@ class PathFitAdvisor:
         info = preset_info(name)
         L = i18n.get_language()
         taken = info["paths_taken"]
-        from .six_paths import _path_names  # names in the current language
         names = [_path_names()[p][0 if L == "en" else 1] for p in taken]
         taken_txt = ", ".join(names) if names else i18n.t("none reported in the source", "原文没有报告")
         changed = self.profile != preset(name)

@@ -21,6 +21,8 @@ import re
 
 import pandas as pd
 
+from .datasets import code_labels, label_codes  # re-exported: labelling codes is the data layer's job
+
 __all__ = ["frame_html", "install", "uninstall", "glossary", "label_codes"]
 
 _ids = itertools.count()
@@ -109,49 +111,7 @@ def uninstall() -> None:
         shell.display_formatter.formatters["text/html"].type_printers.pop(pd.DataFrame, None)
 
 
-# --------------------------------------------------------------------------------------------
-# Labels, not codes: a display table shows "产品创新型", not "product_innovation"
-# --------------------------------------------------------------------------------------------
-_glossary: dict[str, tuple[str, str]] = {}
-
-
 def glossary() -> dict[str, tuple[str, str]]:
-    """Every id the kit names, with its (English, Chinese) label: the glossary (术语表) first, then
-    the kit's terms (business models, modes, severities, source types) and the id column of every
-    dataset that has ``name_en`` and ``name_zh`` (firms, paths, cluster modes, ...). Built once."""
-    if not _glossary:
-        from . import collaboration, diagrams
-        from .datasets import dataset_names, load_dataset
-        from .glossary import glossary as terms
-
-        for name in dataset_names():
-            df = load_dataset(name)
-            if {"name_en", "name_zh"} <= set(df.columns):
-                key = df.columns[0]
-                for k, en, zh in zip(df[key].astype(str), df["name_en"], df["name_zh"]):
-                    _glossary.setdefault(k, (str(en), str(zh)))
-        _glossary.update(diagrams._TYPE_NAMES)
-        _glossary.update(collaboration.SEVERITIES)
-        _glossary.update(collaboration._LABELS)
-        g = terms()
-        _glossary.update({str(i): (str(en), str(zh)) for i, en, zh in zip(g["id"], g["en"], g["zh"])})
-    return _glossary
-
-
-def label_codes(df: pd.DataFrame, lang: str, skip: tuple[str, ...] = ()) -> pd.DataFrame:
-    """``df`` with every id column (all its values, or all parts of ``a;b`` lists, are known ids)
-    shown as labels in ``lang``; columns in ``skip`` (a dataset's own key) keep their ids."""
-    terms = glossary()
-    k = 1 if lang == "zh" else 0
-    sep = "；" if lang == "zh" else "; "
-    out = df.copy()
-    for j, col in enumerate(df.columns):
-        if col in skip or df.iloc[:, j].dtype.kind in "biufcmM":
-            continue
-        values = df.iloc[:, j].dropna().astype(str)
-        parts = [p for v in values.unique() for p in v.split(";") if p]
-        if not parts or any(p not in terms for p in parts):
-            continue
-        out.isetitem(j, df.iloc[:, j].map(
-            lambda v: v if pd.isna(v) else sep.join(terms[p][k] for p in str(v).split(";") if p)))
-    return out
+    """Every id the kit names, with its (English, Chinese) label (from the data: the glossary, then
+    the ids of datasets that carry ``name_en``/``name_zh``); see :func:`casekit.datasets.code_labels`."""
+    return code_labels()

@@ -571,3 +571,19 @@ def test_messages_come_in_chinese_too(name):
     finally:
         casekit.set_language("en")
     assert re.search(r"[\u4e00-\u9fff]", msg), f"{name}: no Chinese in {msg!r}"
+
+
+def test_load_case_refuses_a_device_a_pipe_and_a_terminal_at_once(tmp_path):
+    """A student's q5_text = "/dev/ptmx" blocked the read for good and hung grading's tests step."""
+    import os
+    import time
+
+    from casekit import collaboration as co
+
+    fifo = tmp_path / "case.yaml"
+    os.mkfifo(fifo)
+    for source in ("/dev/ptmx", "/dev/zero", str(fifo)):
+        t0 = time.monotonic()
+        with pytest.raises(CasekitError, match="not a regular file"):
+            co.load_case(source)
+        assert time.monotonic() - t0 < 5

@@ -123,3 +123,29 @@ def test_labels_come_from_the_data():
     assert collaboration.term("sales", "founder_background") == "sales founders"
     assert collaboration.term("sales") == "sales"        # the department, as the glossary has it
     assert datasets.code_label("mixed", "zh", column="sources.source_type") == "混合来源"
+
+
+def test_no_import_cycle_inside_the_instructor_package():
+    """build and leaks used to import each other (leaks inside a function); imports at any level count."""
+    import ast
+
+    pkg = Path(__file__).resolve().parent.parent / "casekit" / "instructor"
+    deps: dict[str, set[str]] = {}
+    for path in pkg.glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+        deps[path.stem] = found
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for d in deps.get(todo.pop(), ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    cycles = sorted(m for m in deps if m in reach(m))
+    assert not cycles, f"modules of casekit.instructor that import themselves through others: {cycles}"

@@ -29,12 +29,12 @@ from . import integrity
 from . import sandbox as sb
 from .evaluate import evaluate_cells
 from .leaks import scan_for_leaks
+from .manifest import MANIFEST_VERSION, load_manifest
 from .masters import dist_folder, MasterInfo, has_tag, parse_master, sha256, source
 
 __all__ = ["Build", "build_student", "build_students", "default_jobs", "load_manifest",
            "extract_tests", "MANIFEST_VERSION", "CHECKER_INIT"]
 
-MANIFEST_VERSION = 3   # 3: written questions carry their prompt, rubric and model answer
 CHECKER_INIT = ("# casekit's checks: they test the form of your answers; correctness is checked when "
                 "your work is graded.\n# 本单元格加载格式检查：只检查答案的形式，对错在评分时判定。\n"
                 "import casekit.exercises\ngrader = casekit.exercises.Checker({name!r}, answers={answers})")
@@ -208,31 +208,6 @@ def _checker_cells(nb: dict, name: str, answers: dict[str, dict[str, str]] | Non
         if cell.get("cell_type") == "markdown" and src.strip() == "_Type your answer here, replacing this text._":
             cell["source"] = "_在此写下你的回答（替换本行）。 · Type your answer here, replacing this text._"
     return nb
-
-
-def load_manifest(dist: Path, name: str) -> dict:
-    """The manifest of a built master, checked against its keyed hash; the bundle's hash too."""
-    dist = Path(dist)
-    path = dist / "autograder" / f"{name}.manifest.json"
-    zip_path = dist / "autograder" / f"{name}.zip"
-    if not path.exists() or not zip_path.exists():
-        raise FileNotFoundError(path)
-    key = integrity.key_for(dist)
-    try:
-        man = json.loads(path.read_text(encoding="utf-8"))
-        body, tag = man["body"], man["mac"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CasekitError(f"The manifest {path} is unreadable. Rebuild it: python -m casekit.instructor "
-                           f"student {name[:2]}") from exc
-    if not integrity.verify(tag, integrity.mac(key, integrity.canonical(body))):
-        raise CasekitError(f"The manifest {path.name} was changed after it was built (its keyed hash no "
-                           f"longer matches). Grading stopped; nothing was graded with it. Rebuild it: "
-                           f"python -m casekit.instructor student {name[:2]}")
-    if not integrity.verify(body.get("bundle_mac", ""), integrity.mac_file(key, zip_path)):
-        raise CasekitError(f"The autograder bundle {zip_path.name} was changed after it was built (its "
-                           f"keyed hash no longer matches). Grading stopped; nothing was graded with it. "
-                           f"Rebuild it: python -m casekit.instructor student {name[:2]}")
-    return body
 
 
 def _prove(info: MasterInfo, tests_dir: Path, sandbox: bool) -> tuple[dict, dict]:

@@ -19,6 +19,8 @@ from pathlib import Path
 import yaml
 
 from ..errors import CasekitError
+from .manifest import load_manifest
+from .plaindata import Unsupported, decode
 from .masters import CONFIG as _CONFIG, EXERCISES, dist_folder, exercise_masters, source as _source
 
 __all__ = ["Leak", "scan_for_leaks", "scan_built", "answer_atoms", "message_leaks"]
@@ -408,9 +410,6 @@ def scan_built(dist: str | Path | None = None, exercises: str | Path | None = No
             raise CasekitError(f"{nb} has no master of the same name in {exercises or EXERCISES}.")
         answers, questions = None, None
         try:
-            from .build import load_manifest
-            from .plaindata import Unsupported, decode
-
             body = load_manifest(dist, nb.stem)
             answers = {}
             for n, a in body.get("master_answers", {}).items():

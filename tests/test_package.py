@@ -256,4 +256,21 @@ print(json.dumps({{"file": casekit.__file__, "datasets": rows, "cases": cases, "
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert (work / "mine" / "exercises" / MASTERS[0].name).exists()
+    # the handed-out Keda-Zhongtu exercise from the wheel: a right answer typed in, its check says so
+    check = f"""
+import json, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read("02_keda_zhongtu_exercises.ipynb", as_version=4)
+cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("q2_order = ..."))
+cell.source = 'q2_order = ["marketing_driven_rd", "technology_expansion", "market_leading"]'
+nb.cells = nb.cells[:nb.cells.index(cell) + 2]
+NotebookClient(nb, timeout=60, startup_timeout=120, kernel_name="python3", allow_errors=True,
+               resources={{"metadata": {{"path": "."}}}}).execute()
+print(json.dumps("".join(o.get("data", {{}}).get("text/plain", "") for o in nb.cells[-1].outputs)))
+"""
+    res = subprocess.run([str(py), "-c", check], cwd=work / "mine" / "exercises", env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    shown = json.loads(res.stdout.strip().splitlines()[-1])
+    assert "q2_order_stages: format OK" in shown, shown
     print(f"\nclean venv: created and installed in {installed:.0f} s; checks in {time.monotonic() - t0 - installed:.0f} s")

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ._guard import protect, protect_methods, short
-from .datasets import load_dataset
+from .datasets import code_label, load_dataset
 from .errors import CasekitError
 from .i18n import t
 
@@ -541,10 +541,10 @@ class CostScenario:
     def __repr__(self) -> str:
         kp = self.key_points()
         lines = [t("CostScenario (illustrative numbers, not from the source)", "CostScenario（示意性数字，并非原文数据）")]
-        rows = _parameter_rows()
-        col = t("name_en", "name_zh")
+        lang = t("en", "zh")
         for f in dataclasses.fields(self):
-            lines.append(f"  {f.name:<28} {getattr(self, f.name):>8g}   {rows.loc[f.name, col]}")
+            # the label a reader reads, with the keyword a reader types beside it
+            lines.append(f"  {code_label(f.name, lang)} ({f.name}) = {getattr(self, f.name):g}")
         lines.append(f"  -> F1 = {self.fixed_cost_after:g}, v1 = {self.base_variable_cost_after:.4g}"
                      + (t(f" (learning factor {self.learning:.3f})", f"（学习系数 {self.learning:.3f}）")
                         if self.learning != 1 else ""))

@@ -198,11 +198,16 @@ def exhibit_table(exhibit: Exhibit, lang: str | None = None) -> pd.DataFrame:
     for col, limit in exhibit.at_most.items():
         df = df[pd.to_numeric(df[col], errors="coerce") <= limit]
     out = {}
+    names = []
     for c in exhibit.columns:
         name = f"{c.column}_{lang}" if f"{c.column}_{lang}" in df.columns else c.column
         if name not in df.columns:
             raise CasekitError(f"Exhibit {exhibit.id!r}: dataset {exhibit.dataset!r} has no column {c.column!r}.")
-        out[c.zh if lang == "zh" else c.en] = [_cell_text(v) for v in df[name]]
+        names.append(name)
+    # ids (a qualifier, a source type) as their labels from the glossary and the dataset's codebook
+    shown = _datasets.label_codes(df[list(dict.fromkeys(names))], lang, dataset=exhibit.dataset)
+    for c, name in zip(exhibit.columns, names):
+        out[c.zh if lang == "zh" else c.en] = [_cell_text(v) for v in shown[name]]
     if not out[next(iter(out))]:
         raise CasekitError(f"Exhibit {exhibit.id!r} selects no rows of {exhibit.dataset!r}.")
     return pd.DataFrame(out)

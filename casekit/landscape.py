@@ -204,11 +204,13 @@ def paired_figures(across_sources: bool = False) -> pd.DataFrame:
     return _done(df, attrs)
 
 
-def side_by_side() -> pd.DataFrame:
+def side_by_side(labels: bool = False) -> pd.DataFrame:
     """Related figures from different kinds of source in adjacent columns, one row per topic.
 
     Columns are the source types present (strongest first) plus ``note``; each cell reads
     "value unit (date; source): claim" in the current language, several claims joined by " | ".
+    ``labels=True`` gives the table to read: the topic's name first, the source types and
+    "how they compare" as headers in the current language, no ids.
 
     >>> from casekit import landscape
     >>> t = landscape.side_by_side()
@@ -228,6 +230,11 @@ def side_by_side() -> pd.DataFrame:
     present = [s for s in SOURCE_TYPES if any(s in r for r in rows.values())]
     out = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=present + ["note"]).fillna("")
     out.index.name = "related_group"
+    if labels:
+        out = out.rename(columns={**{s: i18n.t(*SOURCE_TYPE_LABELS[s]) for s in SOURCE_TYPES},
+                                  "note": i18n.t("how they compare", "如何比较")})
+        out.insert(0, i18n.t("topic", "主题"), [related_group_label(g) for g in out.index])
+        out = out.reset_index(drop=True)
     return out
 
 
@@ -273,9 +280,16 @@ class ClaimComparison:
         return self.caveats_zh if i18n.get_language() == "zh" else self.caveats_en
 
     def __repr__(self) -> str:
+        def line(name: str, r: pd.Series) -> str:
+            kind = i18n.t(*SOURCE_TYPE_LABELS[str(r["source_type"])])
+            value = f"{r['value']:g} {i18n.label(r, 'unit_name')}"
+            if i18n.get_language() == "zh":      # the claim in words: a claim id is not Chinese
+                return f"{name} = {i18n.label(r, 'claim')}（{r['source']}，{kind}）：{value}"
+            return f"{name} = {r['claim_id']} ({r['source']}, {kind}): {value}"
+
         lines = [
-            f"a = {self.a['claim_id']} ({self.a['source']}, {self.a['source_type']}): {self.a['value']:g} {i18n.label(self.a, 'unit_name')}",
-            f"b = {self.b['claim_id']} ({self.b['source']}, {self.b['source_type']}): {self.b['value']:g} {i18n.label(self.b, 'unit_name')}",
+            line("a", self.a),
+            line("b", self.b),
             i18n.t("ratio", "比值") + f" a/b = {self.ratio:.4g}, " + i18n.t("difference", "差") + f" a-b = {self.difference:g}",
             i18n.t("Caveats:", "注意："),
         ]
@@ -326,26 +340,26 @@ def compare_claims(a: str, b: str) -> ClaimComparison:
     elif ra["as_of"] == "":
         en.append("Neither figure says what date it refers to.")
         zh.append("两个数字都没说明所指时间。")
-    for r in (ra, rb):
+    for ab, r in (("a", ra), ("b", rb)):
         q = str(r["qualifier"])
         if q in _BOUND:
             en.append(f"{r['claim_id']} is a bound ('{_BOUND[q][0]}'), not an exact value, so the ratio is approximate.")
-            zh.append(f"{r['claim_id']}是一个界限（“{_BOUND[q][1]}”），不是精确值，所以比值只是近似。")
-    for r in (ra, rb):
+            zh.append(f"论断{ab}是一个界限（“{_BOUND[q][1]}”），不是精确值，所以比值只是近似。")
+    for ab, r in (("a", ra), ("b", rb)):
         tr = str(r["traceability"])
         if tr in ("unsourced", "anonymous_case"):
             en.append(f"{r['claim_id']} names no source ({TRACEABILITY_LABELS[tr][0]}): treat it as unverified.")
-            zh.append(f"{r['claim_id']}没有出处（{TRACEABILITY_LABELS[tr][1]}），应视为未经核实。")
+            zh.append(f"论断{ab}没有出处（{TRACEABILITY_LABELS[tr][1]}），应视为未经核实。")
         elif tr == "named_source" and str(r["source_type"]) == "vendor_blog":
             en.append(f"{r['claim_id']} names a source but gives no link or page, so it cannot be checked as given.")
-            zh.append(f"{r['claim_id']}虽点名出处，但无链接和页码，按原文无法核对。")
-    for r in (ra, rb):
+            zh.append(f"论断{ab}虽点名出处，但无链接和页码，按原文无法核对。")
+    for ab, r in (("a", ra), ("b", rb)):
         if str(r["source_type"]) == "vendor_blog":
             en.append(f"{r['claim_id']} comes from a vendor blog (low evidential weight).")
-            zh.append(f"{r['claim_id']}出自厂商博客（证据分量低）。")
+            zh.append(f"论断{ab}出自厂商博客（证据分量低）。")
         if bool(r["promotional"]):
             en.append(f"{r['claim_id']} promotes the publisher's own product (conflict of interest).")
-            zh.append(f"{r['claim_id']}在推销发布者自己的产品（存在利益冲突）。")
+            zh.append(f"论断{ab}在推销发布者自己的产品（存在利益冲突）。")
     return ClaimComparison(ra, rb, va / vb, va - vb, en, zh)
 
 

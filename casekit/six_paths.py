@@ -40,7 +40,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from . import i18n
-from .datasets import load_dataset
+from .datasets import code_label, load_dataset
 from ._guard import short
 from .errors import CasekitError
 
@@ -444,13 +444,13 @@ class PathCard:
         if len(self.examples):
             lines.append(i18n.t("Qingdao examples:", "青岛实例："))
             for e in self.examples.itertuples():
-                lines.append(f"  - {_year_label(e)} {e.firm}: {getattr(e, 'event_' + L)}")
+                lines.append(f"  - {_year_label(e)} {code_label(str(e.firm), L)}: {getattr(e, 'event_' + L)}")
         else:
             lines.append(i18n.t("Qingdao examples: none in the source", "青岛实例：原文没有"))
         if len(self.measures):
             lines.append(i18n.t("Countermeasures (§5):", "对策（第5节）："))
             for m in self.measures.itertuples():
-                lines.append(f"  - [{m.actor}] {getattr(m, 'measure_' + L)}")
+                lines.append(f"  - [{code_label(str(m.actor), L, 'path_countermeasures.actor')}] {getattr(m, 'measure_' + L)}")
         return "\n".join(lines)
 
 

@@ -20,11 +20,8 @@ from notebook_runner import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-4]_*.ipynb"))
-#: Still showing ids (to fix, then drop from here; strict, so a fixed notebook fails until it is):
-#: 01 the decision case's exhibits, side_by_side() and compare_claims() (claim ids, source types,
-#: related groups); 03 the quirk ids list, describe_path()'s actors, little_giant_firms()' dict keys;
-#: 04 CostScenario's repr (parameter ids), cluster_countermeasures' section ids, the quirk ids list.
-KNOWN = {"01_srdi_landscape.ipynb", "03_qingdao_six_paths.ipynb", "04_in_firm_cluster_costs.ipynb"}
+#: Still showing ids (to fix, then drop from here; strict, so a fixed notebook fails until it is).
+KNOWN: set[str] = set()
 
 RAW_ID = re.compile(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w(/-])")
 #: Ids a reader types (a dataset's name, a keyword argument), allowed where the label stands beside them.

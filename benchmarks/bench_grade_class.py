@@ -32,9 +32,9 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
 _CHILD = r"""
 import json, resource, sys, time
 from casekit.instructor import grade as grading, sandbox as sb
-subs, out, dist, ex, jobs = sys.argv[1:6]
+subs, out, dist, ex, jobs, roster = sys.argv[1:7]
 t0 = time.monotonic()
-report = grading.grade(subs, out=out, dist=dist, exercises=ex, progress=False, jobs=int(jobs),
+report = grading.grade(subs, out=out, dist=dist, exercises=ex, progress=False, jobs=int(jobs), roster=roster,
                        limits=sb.Limits(wall_seconds=60, cpu_seconds=60))
 print(json.dumps({"seconds": time.monotonic() - t0,
                   "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -82,8 +82,11 @@ def main() -> int:
         print(f"class: {len(expect)} students ({honest} honest with a hand-made total, "
               f"{len(expect) - honest} hostile or broken)")
         tmp_names, tmp_bytes = _tmp_usage()
+        # the LMS-named students match the hand-made table through the roster, as in the test (GBK, as Excel saves it)
+        roster = work / "roster.csv"
+        roster.write_bytes("student,lms_id,name\n王芳,S01,\"Wang, Fang\"\n李雷,S02,Li Lei\nstu-right,S03,\n".encode("gbk"))
         proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(work / "subs"), str(work / "grades"), str(dist),
-                                 str(tc.MASTER.parent), str(args.jobs)], stdout=subprocess.PIPE, text=True,
+                                 str(tc.MASTER.parent), str(args.jobs), str(roster)], stdout=subprocess.PIPE, text=True,
                                 cwd=str(ROOT))
         try:
             out, _ = proc.communicate(timeout=args.max_minutes * 60)

@@ -125,8 +125,10 @@ def make_class(result: build.Build, subs: Path, size: int = 15) -> dict[str, dic
         ("stu-files", lambda s: add(s, f"{s}/{name}", _with(blank, "import os\nfor k in range(12):\n"
                                                                    "    open(f'/tmp/big{k}', 'wb').write(b'0' * (60 << 20))"),
                                     note="No space left")),
+        # load_case refuses a device at once (it used to block the tests step until its time ran out):
+        # the submission is graded and its q5 is simply wrong
         ("stu-ptmx", lambda s: add(s, f"{s}/{name}", _with(blank, "q5_text = '/dev/ptmx'", at_end=True),
-                                   status="rejected", note="on this notebook's answers")),
+                                   status="graded", note="not right · 不对")),
         ("stu-series", lambda s: add(s, f"{s}/{name}", _with(blank, "PAYLOAD = '{\"answers\": {\"q9_totals\": {\"data\": "
                                      "{\"$\": \"pd.Series\", \"v\": [1], \"dtype\": {\"categorical\": [1, 1]}, "
                                      "\"index\": {\"range\": [0, 1, 1]}}}}, \"errors\": []}'\n" + _TO_RESULT_FD),

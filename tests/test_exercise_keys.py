@@ -39,7 +39,6 @@ changed is run through the whole pipeline. The notes' old numbering is kept belo
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import re
 from functools import lru_cache

@@ -84,7 +84,6 @@ def make_class(result: build.Build, subs: Path, size: int = 15) -> dict[str, dic
     dist = result.student.parent.parent
     man = build.load_manifest(dist, MASTER.stem)
     full = sum(q["points"] for q in man["questions"] if not q["manual"])
-    q3 = next(q["points"] for q in man["questions"] if q["name"] == "q3_predict_capability")
     blank = json.loads(result.student.read_text(encoding="utf-8"))
     right = _solved(result, MASTER)
     name = MASTER.name

@@ -30,7 +30,7 @@ from . import sandbox as sb
 from .evaluate import evaluate_cells
 from .leaks import scan_for_leaks
 from .manifest import MANIFEST_VERSION, load_manifest
-from .masters import dist_folder, MasterInfo, has_tag, parse_master, sha256, source
+from .masters import dist_folder, MasterInfo, has_tag, parse_master, source
 
 __all__ = ["Build", "build_student", "build_students", "default_jobs", "load_manifest",
            "extract_tests", "MANIFEST_VERSION", "CHECKER_INIT"]

@@ -111,7 +111,7 @@ def test_exhibits_render_from_their_datasets(unit):
 
 def test_exhibit_filters_select_by_data(monkeypatch):
     case = dc.load_case("keda_zhongtu")
-    firms = {e.id: e for e in case.exhibits}["firms"]
+    firms = {e.id: e for e in case.sequel.exhibits}["firms_at_study"]   # the firms as studied: case B
     assert list(dc.exhibit_table(firms, "en")["IP items / patents"]) == ["301", "47"]
     real = ds.load_dataset
 
@@ -146,16 +146,17 @@ def test_cases_stop_at_the_decision():
 
 
 @pytest.mark.parametrize("unit", UNITS)
-def test_conceptual_units_say_the_frame_is_the_kits(unit):
+def test_every_unit_has_one_provenance_box_and_the_analysis_exercises_say_the_frame_is_the_kits(unit):
     case = dc.load_case(unit)
-    if unit in ("srdi_landscape", "in_firm_cluster_costs"):
+    assert case.frame_note_zh and case.frame_note_en   # what the case rests on, in one box
+    for lang, word in (("zh", "资料说明"), ("en", "About the sources")):
+        assert word in dc.case_markdown(unit, lang).split("## ")[0]
+    if case.kind == "analysis_exercise":
         assert "本套件" in case.frame_note_zh and "框架" in case.frame_note_zh
         assert "kit" in case.frame_note_en and "frame" in case.frame_note_en
-        assert "本套件" in case.sections[0].paragraphs[0].zh or "frame set by the kit" in case.sections[0].paragraphs[0].cite
-        for lang, word in (("zh", "说明"), ("en", "Note")):
-            assert word in dc.case_markdown(unit, lang).split("## ")[0]
-    else:
-        assert not case.frame_note_zh and not case.frame_note_en
+        for lang in ("zh", "en"):   # an analysis exercise is not called a case
+            title = getattr(case, f"title_{lang}")
+            assert "案例" not in title and "case" not in title.lower()
 
 
 def test_cost_case_labels_its_cost_numbers_illustrative_and_the_crossover_as_inference():
@@ -281,7 +282,7 @@ def test_save_case_writes_a_handout(tmp_path):
     assert 'charset="utf-8"' in text
     md = dc.save_case("in_firm_cluster_costs", tmp_path / "costs.md", lang="en").read_text(encoding="utf-8")
     assert md == dc.case_markdown("in_firm_cluster_costs", "en")
-    assert md.startswith("*Unit 4 · In-firm cluster costs · Decision case*")
+    assert md.startswith("*Unit 4 · In-firm cluster costs · Analysis exercise*")
     with pytest.raises(casekit.CasekitError, match=r"\.html or \.md"):
         dc.save_case("keda_zhongtu", tmp_path / "keda.pdf")
     with pytest.raises(casekit.CasekitError, match="does not exist"):
@@ -305,3 +306,26 @@ def test_malformed_case_file_gets_a_clear_message(tmp_path, monkeypatch):
         monkeypatch.undo()
         dc._load.cache_clear()
     assert dc.load_case("keda_zhongtu").unit == "keda_zhongtu"
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_citations_are_numbered_endnotes_in_the_readers_language(unit):
+    case = dc.load_case(unit)
+    for lang in ("zh", "en"):
+        for part in ("A", "B") if case.sequel else ("A",):
+            md = dc.case_markdown(unit, lang, part=part)
+            body, notes = md.split(f"\n## {'注释' if lang == 'zh' else 'Notes'}\n")
+            marks = [int(n) for n in re.findall(r"<sup>\[(\d+)\]</sup>", body)]
+            listed = re.findall(r"^(\d+)\. ", notes, re.M)
+            assert marks and sorted(set(marks)) == list(range(1, len(listed) + 1))   # every note cited, none missing
+            words = re.findall(r"[A-Za-z]{3,}", notes) if lang == "zh" else re.findall(r"[\u3400-\u9fff]", notes)
+            assert not words, (unit, lang, part, words[:5])
+            assert "[000" not in body and "[001" not in body   # no bracketed raw citations in the text
+            html_text = dc.case_html(unit, lang, part=part)
+            assert html_text.count('class="ck-cite"') == len(marks)
+
+
+def test_cite_text_reads_as_each_language_writes_it():
+    assert dc.cite_text("000 §4.1.2; Table 3; Figure 3", "zh") == "资料000 §4.1.2；表3；图3"
+    assert dc.cite_text("003 §2; §3.1.1 (frame set by the kit)", "zh") == "资料003 §2；§3.1.1（本套件设定的框架）"
+    assert dc.cite_text("000 表3；§4.1", "en") == "source 000 Table 3; §4.1"

@@ -35,7 +35,7 @@ __all__ = ["mark_sequel", "points", "decide", "what_happened", "answers_path", "
 
 SEQUEL_TAG = "ck-sequel"    # cells after the reveal, in the classroom's served copy
 REVEAL_TAG = "ck-reveal"    # the cell that holds the reveal control
-REASON_LIMIT = 300          # characters of a reason; a sentence, not an essay
+from .live import REASON_LIMIT  # characters of a reason; a sentence, not an essay (the store checks the same)
 _HIDE = f"<style>.celltag_{SEQUEL_TAG}{{display:none!important}}</style>"
 _CSS = """<style>
 .ck-choice button.widget-button,.ck-choice .widget-button{min-height:44px;height:auto;white-space:normal;

@@ -5,11 +5,11 @@ The dataset ``glossary`` holds one row per term: its id, Chinese and English ter
 it, so an English id, an English label or a Chinese label all count as the same answer:
 
 >>> from casekit.glossary import normalize_id, normalize_answer, term
->>> normalize_id("基础设施共享")
+>>> normalize_id("基础设施共用")          # the source's term (001 §3.2.2), the kit's label
 'infrastructure_sharing'
 >>> normalize_id("  Infrastructure_Sharing ")
 'infrastructure_sharing'
->>> normalize_id("基础设施共用")          # the source's wording, kept as an alias
+>>> normalize_id("基础设施共享")          # the kit's earlier wording, still accepted
 'infrastructure_sharing'
 >>> normalize_id("原始创新", kind="path")
 'original'
@@ -121,7 +121,7 @@ def _key(value: str) -> str:
     underscores count as one separator."""
     s = unicodedata.normalize("NFKC", value).translate(_QUOTES).casefold()
     s = re.sub(r"[\s_\-]+", " ", s).strip(" .。;；:：,，、")
-    # spaces next to a Chinese character carry nothing ("基础 设施共享", "研发 R&D")
+    # spaces next to a Chinese character carry nothing ("基础 设施共用", "研发 R&D")
     return re.sub(r"(?<=[\u3400-\u9fff]) | (?=[\u3400-\u9fff])", "", s)
 
 
@@ -218,9 +218,9 @@ def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
 
     * ``unknown_id``: a ``[[term_id]]`` marker whose id is not in the glossary;
     * ``unmarked_variant``: a Chinese variant of a glossary term (one of its ``zh_variants``, such as
-      基础设施共用 for 基础设施共享) written without a marker. Write the kit's term instead, or mark it
-      (``基础设施共用[[infrastructure_sharing]]``) where the variant is deliberate, e.g. when quoting
-      the source's own wording. (Other aliases, such as the short form 小巨人, are fine unmarked.)
+      基础设施共享 for 基础设施共用) written without a marker. Write the kit's term instead, or mark it
+      (``基础设施共享[[infrastructure_sharing]]``) where the variant is deliberate, e.g. when naming
+      a replaced wording. (Other aliases, such as the short form 小巨人, are fine unmarked.)
 
     In a notebook, a marker can sit in an HTML comment so that readers do not see it:
     ``精一赢家<!-- [[niche_winner]] -->``.

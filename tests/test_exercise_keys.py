@@ -486,7 +486,7 @@ def test_reading_rules():
     assert find("≈ 86.6", number_patterns(86.6025)) and not find("§4.5", number_patterns(4.5))
     assert not find("2023 年", number_patterns(2)) and find("= 2（", number_patterns(2))
     assert find("quad_b = −5", number_patterns(-5.0)) and find("12,668", number_patterns(12668))
-    assert find("基础设施共享", string_patterns("infrastructure_sharing", "zh"))
+    assert find("基础设施共用", string_patterns("infrastructure_sharing", "zh"))
     assert find("Sharing infrastructure", string_patterns("infrastructure_sharing", "en"))
     assert not find("a set", string_patterns("a", "en")) and find('{"a", "c"}', string_patterns("a", "en"))
     assert missing("(a) `x1`；(b) `x2`", {"a": "x2", "b": "x1"}, "en", "d")

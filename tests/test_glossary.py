@@ -137,7 +137,7 @@ def test_the_codes_ids_have_labels_in_the_data():
 
 def test_key_concepts_are_there_in_the_kits_words():
     expect = {"srdi": "专精特新", "niche_winner": "精一赢家", "co_innovation": "融通创新",
-              "t_in_firm": "企业内技术创新集群", "infrastructure_sharing": "基础设施共享",
+              "t_in_firm": "企业内技术创新集群", "infrastructure_sharing": "基础设施共用",
               "stage_transition_explorer": "阶段转换探索器", "debatable": "有争议", "afc": "平均固定成本",
               "avc": "平均变动成本", "ac": "平均成本", "crossover": "交叉产量"}
     for i, zh in expect.items():
@@ -147,8 +147,11 @@ def test_key_concepts_are_there_in_the_kits_words():
 
 
 def test_variants_are_recorded_with_the_source_wording():
+    # construct names keep the source's term (sources/README): the label is 001 §3.2.2's own wording,
+    # and the kit's earlier 基础设施共享 is a recorded variant
     r = term("infrastructure_sharing")
-    assert "基础设施共用" in r["zh_variants"] and r["source_term"] == "基础设施共用" and r["source_document"] == "001"
+    assert r["zh"] == r["source_term"] == "基础设施共用" and r["source_document"] == "001"
+    assert "基础设施共享" in r["zh_variants"]
     assert "阶段演化探索器" in term("stage_transition_explorer")["zh_variants"]
 
 
@@ -178,8 +181,8 @@ def test_source_terms_occur_verbatim_in_their_document():
     ("  Infrastructure_Sharing\n", "infrastructure_sharing"),
     ("infrastructure sharing", "infrastructure_sharing"),
     ("Sharing infrastructure", "infrastructure_sharing"),
-    ("基础设施共享", "infrastructure_sharing"),
-    (" 基础设施共用 ", "infrastructure_sharing"),             # the source's variant
+    ("基础设施共用", "infrastructure_sharing"),               # the source's term, the kit's label
+    (" 基础设施共享 ", "infrastructure_sharing"),             # the kit's earlier wording, a variant
     ("ｉｎｆｒａｓｔｒｕｃｔｕｒｅ＿ｓｈａｒｉｎｇ", "infrastructure_sharing"),   # full width
     ("“小巨人”", "little_giant"),
     ("基础 设施 共享", "infrastructure_sharing"),
@@ -276,16 +279,16 @@ def test_term_and_label():
 # ------------------------------------------------------------------------------------------------
 def test_check_terms_reports_unknown_ids_and_unmarked_variants():
     text = ("精一赢家[[niche_winner]] 与 [[nich_winner]]\n"
-            "开放检测设备属于基础设施共用。\n"
-            "原文写作基础设施共用[[infrastructure_sharing]]；本套件写作基础设施共享。\n"
-            "笔记本里可以把标记藏起来：基础设施共用<!-- [[infrastructure_sharing]] -->。\n"
+            "开放检测设备属于基础设施共享。\n"
+            "旧写法基础设施共享[[infrastructure_sharing]]；原文与本套件写作基础设施共用。\n"
+            "笔记本里可以把标记藏起来：基础设施共享<!-- [[infrastructure_sharing]] -->。\n"
             "用阶段演化探索器检验，判断是矛盾还是可争论。")
     problems = check_terms(text)
     got = [(p.kind, p.text, p.line) for p in problems]
-    assert got == [("unknown_id", "[[nich_winner]]", 1), ("unmarked_variant", "基础设施共用", 2),
+    assert got == [("unknown_id", "[[nich_winner]]", 1), ("unmarked_variant", "基础设施共享", 2),
                    ("unmarked_variant", "阶段演化探索器", 5), ("unmarked_variant", "可争论", 5)]
-    assert "niche_winner" in str(problems[0]) and "基础设施共享" in str(problems[1])
-    assert check_terms("本套件写作基础设施共享、阶段转换探索器、有争议。") == []
+    assert "niche_winner" in str(problems[0]) and "基础设施共用" in str(problems[1])
+    assert check_terms("本套件写作基础设施共用、阶段转换探索器、有争议。") == []
     assert check_terms("可争论", ignore=("可争论",)) == []
     assert check_terms("这一点无可争议。") == []                 # "undisputed" is not the variant
     assert glossary.strip_marks("精一赢家[[niche_winner]]") == "精一赢家"

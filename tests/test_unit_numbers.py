@@ -310,7 +310,8 @@ def test_decision_cases_are_headed_in_the_one_style(lang):
         head = units.unit_heading(unit, lang)
         assert re.fullmatch(r"Unit \d · .+" if lang == "en" else r"第 \d 单元 · .+", head)
         first = decision_cases.case_markdown(unit, lang).split("\n", 1)[0]
-        assert first == f"*{head} · {'Decision case' if lang == 'en' else '决策案例'}*"
+        kind = decision_cases.KINDS[decision_cases.load_case(unit).kind][0 if lang == "zh" else 1]
+        assert first == f"*{head} · {kind}*"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

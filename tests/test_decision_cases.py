@@ -329,3 +329,19 @@ def test_cite_text_reads_as_each_language_writes_it():
     assert dc.cite_text("000 §4.1.2; Table 3; Figure 3", "zh") == "资料000 §4.1.2；表3；图3"
     assert dc.cite_text("003 §2; §3.1.1 (frame set by the kit)", "zh") == "资料003 §2；§3.1.1（本套件设定的框架）"
     assert dc.cite_text("000 表3；§4.1", "en") == "source 000 Table 3; §4.1"
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_chinese_exhibits_read_as_chinese_labels_not_codes(unit):
+    case = dc.load_case(unit)
+    shown = list(case.exhibits) + (list(case.sequel.exhibits) if case.sequel else [])
+    for ex in shown:
+        df = dc.exhibit_table(ex, "zh")
+        for col in df.columns:
+            assert not re.search(r"[A-Za-z]{3,}", col), (ex.id, col)
+            for v in df[col]:
+                text = str(v)
+                assert not re.fullmatch(r"[a-z]+(_[a-z0-9]+)+|True|False|nan|None", text), (ex.id, col, text)
+                assert not re.search(r"\b(more_than|peer_reviewed|unsourced|less_than)\b", text), (ex.id, text)
+        for t in (ex.caption_zh, ex.note_zh):
+            assert not re.search(r"[A-Za-z]{3,}", re.sub(r"`[^`]+`", "", t)), (ex.id, t[:80])

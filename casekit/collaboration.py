@@ -21,9 +21,6 @@ reported all at once). Alternatives are new cases made with the methods of :clas
 """
 from __future__ import annotations
 
-import os
-import stat
-
 import dataclasses
 import itertools
 from dataclasses import dataclass, field
@@ -32,11 +29,13 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Iterable, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from .datasets import DATA_DIR, code_label, load_dataset
 from .errors import CasekitError
 from ._guard import protect, protect_methods, short
+from ._yaml import StrictLoader, StrictYAMLError, read_text
 from .i18n import get_language, t
 
 __all__ = [
@@ -414,8 +413,22 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_visib
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 
 
+def _year_month(value: str | None) -> str | None:
+    """``founded``: a real year (1800–2100), or a year and a month 01–12."""
+    if value is not None:
+        year, _, month = value.partition("-")
+        if month and not 1 <= int(month) <= 12:
+            raise ValueError(t(f"there is no month {month}; write YYYY-MM with a month 01 to 12, e.g. 2000-10",
+                               f"没有第 {month} 月；请写成 YYYY-MM，月份为 01 到 12，例如 2000-10"))
+        if not 1800 <= int(year) <= 2100:
+            raise ValueError(t(f"the year {year} is outside 1800–2100; write the founding year, e.g. 2000-10",
+                               f"年份 {year} 不在 1800–2100 之间；请写成立年份，例如 2000-10"))
+    return value
+
+
 class StageSpec(_Strict):
     stage: Id
+    order: int | None = Field(default=None, ge=1, le=20)   # optional: 1, 2, 3 … in the order listed
     name_zh: Name
     name_en: Name
     start_year: int = Field(ge=1900, le=2100)
@@ -439,7 +452,7 @@ class CaseSpec(_Strict):
     firm: Id
     name_zh: Name
     name_en: Name
-    founded: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2})?$")
+    founded: Annotated[str | None, Field(default=None, pattern=r"^\d{4}(-\d{2})?$"), AfterValidator(_year_month)] = None
     business_model: Literal["product_innovation", "customer_relationship"]
     collaboration_mode: Literal["technology_oriented", "market_oriented"]
     founder_background: Literal["technical", "sales", "mixed"] = "mixed"
@@ -449,6 +462,16 @@ class CaseSpec(_Strict):
     description_zh: str = Field(default="", max_length=20000)
     activities: list[ActivitySpec] = Field(default=[], max_length=50)
     stages: list[StageSpec] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self):
+        """The rules that tie fields together (stage order, unique ids, known options): all of them
+        at once, each naming its field (:func:`_spec_problems`)."""
+        problems = _spec_problems(self)
+        if problems:
+            raise PydanticCustomError("case_rules", "{count} problem(s) across fields",
+                                      {"count": len(problems), "problems": problems})
+        return self
 
 
 def _format_pydantic(exc: ValidationError) -> list[str]:
@@ -464,6 +487,9 @@ def _format_pydantic(exc: ValidationError) -> list[str]:
         out.append(t(f"{where}required but missing: {', '.join(keys)}.", f"{where}必填项缺失：{'、'.join(keys)}。"))
     for e in exc.errors(include_url=False):
         if e["type"] == "missing":
+            continue
+        if e["type"] == "case_rules":
+            out.extend(e["ctx"]["problems"])
             continue
         # keys and values are shortened: a 5 MB key must not make a 5 MB message
         loc = ".".join(short(x, 40) if not isinstance(x, str) else (x if len(x) <= 40 else x[:39] + "…")
@@ -492,18 +518,125 @@ def _allowed_keys(loc: tuple) -> str:
 
 
 def _spec_problems(spec: CaseSpec) -> list[str]:
-    """Cross-field checks pydantic cannot express: ids, years."""
+    """Cross-field checks, each a small function naming the field: years and their order, the
+    founding date, unique ids, known options. ``spec`` may be partial (built with model_construct
+    after a field failed), so each check skips values of the wrong type: they are reported already."""
+    return (_stage_order_problems(spec) + _founded_problems(spec) + _stage_id_problems(spec)
+            + _activity_id_problems(spec) + _option_problems(spec))
+
+
+def _years(s: Any) -> tuple[int, int] | None:
+    a, b = getattr(s, "start_year", None), getattr(s, "end_year", None)
+    ok = all(isinstance(y, int) and not isinstance(y, bool) for y in (a, b))
+    return (a, b) if ok else None
+
+
+def _stage_order_problems(spec: CaseSpec) -> list[str]:
+    """Each stage ends in or after its start; stages follow one another in time, sharing at most a
+    boundary year (Zhongtu's stages 1 and 2 both hold 2016 in source 000 §4.2); ``order``, where
+    given, numbers them 1..n as listed."""
+    problems: list[str] = []
+    stages = list(spec.stages)
+    for i, s in enumerate(stages):
+        years = _years(s)
+        if years and years[1] < years[0]:
+            problems.append(t(f"stages.{i}.end_year: {years[1]} is before start_year {years[0]}; a stage ends in or "
+                              "after the year it starts.",
+                              f"stages.{i}.end_year：{years[1]} 早于 start_year {years[0]}；阶段的结束年份不能早于开始年份。"))
+    for i in range(1, len(stages)):
+        prev, cur = _years(stages[i - 1]), _years(stages[i])
+        if not prev or not cur or prev[1] < prev[0] or cur[1] < cur[0]:
+            continue
+        if cur[0] < prev[0]:
+            problems.append(t(f"stages.{i}.start_year: {cur[0]} is before the start of the stage listed before it "
+                              f"(stages.{i - 1}, {prev[0]}); list the stages in time order, earliest first.",
+                              f"stages.{i}.start_year：{cur[0]} 早于前一个阶段（stages.{i - 1}）的开始年份 {prev[0]}；"
+                              "请按时间先后排列阶段，最早的在前。"))
+        elif cur[0] < prev[1]:
+            problems.append(t(f"stages.{i}.start_year: {cur[0]} falls inside the stage before it (stages.{i - 1}, "
+                              f"{prev[0]}–{prev[1]}), an overlap of {prev[1] - cur[0] + 1} years. Stages share at most "
+                              f"one boundary year (as Zhongtu's 2016 in source 000): start in {prev[1]} or later.",
+                              f"stages.{i}.start_year：{cur[0]} 落在前一个阶段（stages.{i - 1}，{prev[0]}–{prev[1]}）之内，"
+                              f"重叠 {prev[1] - cur[0] + 1} 年。相邻阶段最多共用一个边界年份（如资料000中中涂的2016年）："
+                              f"请从 {prev[1]} 年或之后开始。"))
+    orders = [getattr(s, "order", None) for s in stages]
+    if any(o is not None for o in orders):
+        for i, o in enumerate(orders):
+            if o != i + 1:
+                shown = "missing" if o is None else short(o, 20)
+                problems.append(t(f"stages.{i}.order: {shown} where {i + 1} is expected; number the stages 1 to "
+                                  f"{len(stages)} in the order they are listed (or leave order out everywhere).",
+                                  f"stages.{i}.order：{'缺失' if o is None else shown}，此处应为 {i + 1}；请按列出的顺序把阶段"
+                                  f"编号为 1 到 {len(stages)}（或全部不写 order）。"))
+                break
+    return problems
+
+
+def _founded_problems(spec: CaseSpec) -> list[str]:
+    founded = getattr(spec, "founded", None)
+    starts = [y[0] for y in (_years(s) for s in spec.stages) if y]
+    if not isinstance(founded, str) or not founded[:4].isdigit() or not starts:
+        return []
+    year, first = int(founded[:4]), min(starts)
+    if year <= first:
+        return []
+    return [t(f"founded: {founded} is after the first stage starts ({first}); a firm is founded before or in the "
+              "year its first stage starts. Check the founding date and the stage years.",
+              f"founded：{founded} 晚于第一个阶段的开始年份（{first}）；企业成立应不晚于其第一个阶段开始的年份。"
+              "请核对成立日期和阶段年份。")]
+
+
+def _stage_id_problems(spec: CaseSpec) -> list[str]:
+    problems, seen = [], {}
+    for i, s in enumerate(spec.stages):
+        sid = getattr(s, "stage", None)
+        if not isinstance(sid, str):
+            continue
+        if sid in seen:
+            problems.append(t(f"stages.{i}.stage: {short(sid, 40)} is already the id of stages.{seen[sid]}; give every "
+                              "stage its own id.",
+                              f"stages.{i}.stage：{short(sid, 40)} 已是 stages.{seen[sid]} 的编号；每个阶段需要各自的编号。"))
+        else:
+            seen[sid] = i
+    return problems
+
+
+def _activity_id_problems(spec: CaseSpec) -> list[str]:
+    """Own activities have ids of their own: declared once, and none a catalogue option's (which
+    would silently take the catalogue's meaning wherever a stage names it)."""
     cat = catalog()
-    own = {a.id: a for a in spec.activities}
+    problems, seen = [], {}
+    for j, a in enumerate(spec.activities):
+        aid = getattr(a, "id", None)
+        if not isinstance(aid, str):
+            continue
+        if aid in seen:
+            problems.append(t(f"activities.{j}.id: {short(aid, 40)} is declared twice (also activities.{seen[aid]}); "
+                              "declare each activity once.",
+                              f"activities.{j}.id：{short(aid, 40)} 声明了两次（另见 activities.{seen[aid]}）；每个活动只声明一次。"))
+            continue
+        seen[aid] = j
+        if aid in cat.options:
+            kind = term(cat.options[aid].kind)
+            problems.append(t(f"activities.{j}.id: {short(aid, 40)} is already a catalogue option ({kind}, from the "
+                              "stages dataset); give your own activity a new id, or drop this declaration and use the "
+                              "catalogue's.",
+                              f"activities.{j}.id：{short(aid, 40)} 已是目录中的选项（{kind}，来自 stages 数据集）；"
+                              "请给自己的活动起新编号，或删去此声明、直接使用目录中的选项。"))
+    return problems
+
+
+def _option_problems(spec: CaseSpec) -> list[str]:
+    """Every stage names known options of the right kind: the catalogue's or the case's own."""
+    cat = catalog()
+    own = {a.id: a for a in spec.activities if isinstance(getattr(a, "id", None), str)}
     problems = []
     for i, s in enumerate(spec.stages):
         where = f"stages.{i}"
-        if s.end_year < s.start_year:
-            problems.append(t(f"{where}.end_year: {s.end_year} is before start_year {s.start_year}; a stage ends in or "
-                              "after the year it starts.",
-                              f"{where}.end_year：{s.end_year} 早于 start_year {s.start_year}；阶段的结束年份不能早于开始年份。"))
         for key, kind in (("rd_activity", "rd"), ("marketing_activity", "marketing"), ("interaction", "interaction")):
-            value = getattr(s, key)
+            value = getattr(s, key, None)
+            if not isinstance(value, str):
+                continue
             o = cat.options.get(value)
             ok = (o is not None and o.kind == kind) or (value in own and own[value].side == kind)
             if not ok:
@@ -518,7 +651,7 @@ def _spec_problems(spec: CaseSpec) -> list[str]:
 def _from_spec(spec: CaseSpec) -> Case:
     extra = tuple(Option(a.id, a.side, a.level, None, a.name_en, a.name_zh, cross_industry=a.cross_industry,
                          origin=f"{spec.firm}:own") for a in spec.activities)
-    stages = tuple(Stage(**s.model_dump()) for s in spec.stages)
+    stages = tuple(Stage(**s.model_dump(exclude={"order"})) for s in spec.stages)
     return Case(firm=spec.firm, name_en=spec.name_en, name_zh=spec.name_zh, business_model=spec.business_model,
                 collaboration_mode=spec.collaboration_mode, stages=stages, founder_background=spec.founder_background,
                 resource_constraint=spec.resource_constraint, founded=spec.founded, cite=spec.cite, extra_options=extra)
@@ -555,37 +688,41 @@ def load_case(source: str | Path | dict) -> Case:
         spec = CaseSpec.model_validate(raw)
     except ValidationError as exc:
         problems = _format_pydantic(exc)
-        # still check what can be checked, so the author sees everything at once
-        try:
-            partial = dict(raw)
-            partial.update(business_model="product_innovation", collaboration_mode="technology_oriented",
-                           stages=[s for s in raw.get("stages") or [] if isinstance(s, dict)])
-            stages_ok = []
-            for s in partial["stages"]:  # a broken stage is already reported; check the others
-                try:
-                    stages_ok.append(StageSpec.model_validate(s))
-                except ValidationError:
-                    stages_ok.append(StageSpec.model_construct(**{k: v for k, v in s.items() if k in StageSpec.model_fields}))
-            acts = []
-            for a in raw.get("activities") or []:
-                try:
-                    acts.append(ActivitySpec.model_validate(a))
-                except (ValidationError, TypeError):
-                    pass
-            fake = CaseSpec.model_construct(**{**partial, "stages": stages_ok, "activities": acts})
-            problems += _spec_problems(fake)
-        except (ValidationError, TypeError, AttributeError):
-            pass
         spec = None
-    if spec is not None:
-        problems += _spec_problems(spec)
+        if not any(e["type"] == "case_rules" for e in exc.errors(include_url=False)):
+            problems += _partial_problems(raw)   # a field failed, so the cross-field rules did not run
     if problems:
+        problems = list(dict.fromkeys(problems))
         head = t(f"The case file has {len(problems)} problem(s); fix them and load it again:",
                  f"案例文件有 {len(problems)} 处问题，请改正后重新读入：")
         shown = problems[:12] + ([t(f"… and {len(problems) - 12} more; fix these first.",
                                     f"……另有 {len(problems) - 12} 处；请先改正以上问题。")] if len(problems) > 12 else [])
         raise CasekitError(head + "\n" + "\n".join(f"  - {p}" for p in shown))
     return _from_spec(spec)
+
+
+def _partial_problems(raw: dict) -> list[str]:
+    """The cross-field rules on what did validate, when a field failed: the author sees everything at once."""
+    try:
+        partial = dict(raw)
+        partial.update(business_model="product_innovation", collaboration_mode="technology_oriented",
+                       stages=[s for s in raw.get("stages") or [] if isinstance(s, dict)])
+        stages_ok = []
+        for s in partial["stages"]:  # a broken stage is already reported; check the others
+            try:
+                stages_ok.append(StageSpec.model_validate(s))
+            except ValidationError:
+                stages_ok.append(StageSpec.model_construct(**{k: v for k, v in s.items() if k in StageSpec.model_fields}))
+        acts = []
+        for a in raw.get("activities") or []:
+            try:
+                acts.append(ActivitySpec.model_validate(a))
+            except (ValidationError, TypeError):
+                pass
+        fake = CaseSpec.model_construct(**{**partial, "stages": stages_ok, "activities": acts})
+        return _spec_problems(fake)
+    except (ValidationError, TypeError, AttributeError):
+        return []
 
 
 _MAX_CASE_BYTES = 1_000_000   # a case file is a few kB; this bounds memory and parsing time
@@ -617,63 +754,16 @@ def _case_text(source: Any) -> str:
     looks_like_path = isinstance(source, Path) or (len(text) < 500 and "\n" not in text and "\x00" not in text)
     if not looks_like_path:
         return text
-    p = Path(text).expanduser()
-    shown = short(str(p), 80)
-    try:
-        if not p.exists():
-            raise CasekitError(t(f"No case file at {shown}. Give a path to a .yaml file, the YAML text, or a dict.",
-                                 f"找不到案例文件 {shown}。请提供 .yaml 文件路径、YAML 文本或字典。"))
-        if p.is_dir():
-            raise CasekitError(t(f"{shown} is a folder, not a case file. Give the path of a .yaml file inside it.",
-                                 f"{shown} 是文件夹，不是案例文件。请给出其中 .yaml 文件的路径。"))
-        if p.stat().st_size > _MAX_CASE_BYTES:
-            raise CasekitError(t(f"{shown} is {p.stat().st_size:,} bytes; a case file is at most {_MAX_CASE_BYTES:,}. "
-                                 "Check you opened the right file.",
-                                 f"{shown} 有 {p.stat().st_size:,} 字节，超过上限 {_MAX_CASE_BYTES:,}。请确认文件。"))
-        # Opened without blocking and checked on the open file: a FIFO, a terminal (/dev/ptmx) or a
-        # device would block the read for good (a student's q5_text = "/dev/ptmx" hung grading).
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise CasekitError(t(f"{shown} is not a regular file (a device, a pipe or a terminal), so not a case "
-                                     "file. Give the path of a .yaml file, the YAML text, or a dict.",
-                                     f"{shown} 不是普通文件（设备、管道或终端），不是案例文件。请提供 .yaml 文件路径、YAML 文本或字典。"))
-            with os.fdopen(os.dup(fd), "rb") as fh:
-                data = fh.read(_MAX_CASE_BYTES + 1)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise CasekitError(t(f"Cannot read {shown}: {exc.strerror or exc}. Check the path and that you may read it.",
-                             f"无法读取 {shown}：{exc.strerror or exc}。请检查路径和读取权限。")) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CasekitError(t(f"{shown} is not a UTF-8 text file (is it a binary file?). A case file is YAML text; "
-                             "save it as UTF-8.",
-                             f"{shown} 不是 UTF-8 文本文件（是二进制文件吗？）。案例文件是 YAML 文本，请以 UTF-8 保存。")) from None
+    hint = ("Give a path to a .yaml file, the YAML text, or a dict.", "请提供 .yaml 文件路径、YAML 文本或字典。")
+    # read_text opens without blocking and refuses a FIFO, a terminal (/dev/ptmx) or a device at once:
+    # a student's q5_text = "/dev/ptmx" used to block the read for good and hang grading.
+    return read_text(text, limit=_MAX_CASE_BYTES, what=("case file", "案例文件"), hint=hint)
 
 
-class _CaseLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses aliases (a 545-byte "billion laughs" file expands to gigabytes)
-    and nesting deeper than a case file needs (5,000 brackets overflow the recursive composer)."""
+class _CaseLoader(StrictLoader):
+    """The kit's strict YAML loader (no key twice, no aliases, nesting bounded) at a case file's depth."""
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.events.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise CasekitError(t(f"The case file uses a YAML alias (*name) at line {mark.line + 1}; write the value "
-                                 "out in full instead (aliases are not allowed in case files).",
-                                 f"案例文件第 {mark.line + 1} 行使用了 YAML 别名（*name）；请直接写出完整的值（案例文件不允许别名）。"))
-        self._depth = getattr(self, "_depth", 0) + 1
-        try:
-            if self._depth > _MAX_DEPTH:
-                mark = self.peek_event().start_mark
-                raise CasekitError(t(f"The case file nests more than {_MAX_DEPTH} levels deep (line {mark.line + 1}); "
-                                     "a case file has firm keys, a list of stages and their keys. Check the brackets.",
-                                     f"案例文件嵌套超过 {_MAX_DEPTH} 层（第 {mark.line + 1} 行）；案例文件只有企业的键、"
-                                     "阶段列表及其键。请检查括号。"))
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+    max_depth = _MAX_DEPTH
 
 
 def _parse_case_text(text: str) -> Any:
@@ -681,6 +771,8 @@ def _parse_case_text(text: str) -> Any:
     try:
         loader = _CaseLoader(text)   # the reader already refuses NUL and other non-printable characters
         return loader.get_single_data()
+    except StrictYAMLError as exc:
+        raise CasekitError(t(f"The case file {exc.en}", f"案例文件{exc.zh}")) from None
     except yaml.YAMLError as exc:
         detail = short(str(exc).replace("\n", " "), 200)
         raise CasekitError(t(f"The case file is not valid YAML: {detail}. Fix the line it names (indentation, "

@@ -167,20 +167,57 @@ def normalize_id(value: Any, kind: str | None = None) -> Any:
     return ids[0] if len(ids) == 1 else stripped
 
 
+_MAX_ANSWER_DEPTH = 50           # an answer is a list, a set or a dict of ids: two or three levels
+_MAX_ANSWER_ITEMS = 100_000      # items visited in all; a shared sub-list counts each time it is met
+
+
 def normalize_answer(obj: Any, kind: str | None = None) -> Any:
     """:func:`normalize_id` applied element-wise: to a str, to the items of a list / tuple / set,
-    and to the keys and values of a dict (recursively). Other values come back unchanged."""
+    and to the keys and values of a dict (recursively). Other values come back unchanged.
+
+    The walk is bounded: an answer that contains itself, nests more than 50 levels deep or holds
+    more than 100,000 items in all is a :class:`CasekitError` that says how to write it instead.
+    """
+    return _normalize(obj, kind, 0, set(), [_MAX_ANSWER_ITEMS])
+
+
+def _normalize(obj: Any, kind: str | None, depth: int, open_ids: set[int], budget: list[int]) -> Any:
     if isinstance(obj, str):
         return normalize_id(obj, kind)
-    if isinstance(obj, dict):
-        return {normalize_answer(k, kind): normalize_answer(v, kind) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [normalize_answer(v, kind) for v in obj]
-    if isinstance(obj, tuple):
-        return tuple(normalize_answer(v, kind) for v in obj)
-    if isinstance(obj, (set, frozenset)):
-        return type(obj)(normalize_answer(v, kind) for v in obj)
-    return obj
+    if not isinstance(obj, (dict, list, tuple, set, frozenset)):
+        return obj
+    if id(obj) in open_ids:
+        raise CasekitError(i18n.t(
+            f"The answer contains itself (a {type(obj).__name__} inside its own items), so it has no end. "
+            "Write the ids out plainly, e.g. ['original', 'absorption'].",
+            f"答案包含了它自身（{type(obj).__name__} 的元素里又有它自己），没有尽头。请直接写出编号，例如 "
+            "['original', 'absorption']。"))
+    if depth >= _MAX_ANSWER_DEPTH:
+        raise CasekitError(i18n.t(
+            f"The answer nests more than {_MAX_ANSWER_DEPTH} levels deep (lists inside lists). An answer is a list, "
+            "a set or a dict of ids: write it flat, e.g. ['original', 'absorption'].",
+            f"答案嵌套超过 {_MAX_ANSWER_DEPTH} 层（列表套列表）。答案是由编号组成的列表、集合或字典：请写成一层，例如 "
+            "['original', 'absorption']。"))
+    budget[0] -= len(obj)
+    if budget[0] < 0:
+        raise CasekitError(i18n.t(
+            f"The answer holds more than {_MAX_ANSWER_ITEMS:,} items in all; an answer names a few ids. Check what "
+            "the variable holds and write the answer itself.",
+            f"答案总共超过 {_MAX_ANSWER_ITEMS:,} 项；答案只需列出几个编号。请检查该变量的内容，直接写出答案。"))
+    open_ids.add(id(obj))
+    try:
+        def walk(v: Any) -> Any:
+            return _normalize(v, kind, depth + 1, open_ids, budget)
+
+        if isinstance(obj, dict):
+            return {walk(k): walk(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [walk(v) for v in obj]
+        if isinstance(obj, tuple):
+            return tuple(walk(v) for v in obj)
+        return type(obj)(walk(v) for v in obj)
+    finally:
+        open_ids.discard(id(obj))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import sys
 from importlib import resources
@@ -66,6 +67,91 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _both(en: str, zh: str) -> CasekitError:
+    """A message for the command line, in both languages on one line (English first, then Chinese)."""
+    return CasekitError(f"{en} / {zh}")
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _destination(dest: object) -> Path:
+    """The folder named by the student, checked before anything is read or written."""
+    if not isinstance(dest, (str, Path)) or not str(dest).strip():
+        shown = _cut(repr(dest), 40)
+        raise _both(f"Name the folder to copy the notebooks into, e.g. python -m casekit notebooks my-casekit "
+                    f"({shown} names no folder; use . for the current one).",
+                    f"请给出复制笔记本的目标文件夹，例如 python -m casekit notebooks my-casekit"
+                    f"（{shown} 不是文件夹名；当前文件夹请写 .）。")
+    text = str(dest)
+    if "\x00" in text or len(text) > 4096 or any(len(part.encode("utf-8", "surrogateescape")) > 255
+                                                  for part in Path(text).parts):
+        raise _both(f"{_cut(repr(text), 60)} is not a usable folder name; give a short one such as my-casekit.",
+                    f"{_cut(repr(text), 60)} 不是可用的文件夹名；请用较短的名字，例如 my-casekit。")
+    path = Path(text).expanduser()
+    if os.path.islink(path) and not path.exists():
+        raise _both(f"{path} is a link to {_cut(os.readlink(path), 60)}, which does not exist. Remove the link or "
+                    "name another folder.",
+                    f"{path} 是指向 {_cut(os.readlink(path), 60)} 的链接，而目标不存在。请删除该链接或换一个文件夹。")
+    if path.exists() and not path.is_dir():
+        raise _both(f"{path} is a file, not a folder. Give a folder for the notebooks, e.g. my-casekit.",
+                    f"{path} 是一个文件，不是文件夹；请给出一个文件夹，例如 my-casekit。")
+    return path
+
+
+def _target_problem(target: Path, root: Path, rel: str) -> tuple[str, str] | None:
+    """Why ``target`` (``DIR/rel``) cannot take a notebook, or None. Copying follows links, so a link
+    must lead to a regular file inside ``DIR``; anything else would write elsewhere or block."""
+    if os.path.islink(target):
+        dest = os.readlink(target)
+        resolved = target.resolve()
+        if not resolved.is_relative_to(root):
+            return (f"{rel} is a link to {_cut(dest, 60)}, outside the folder: copying would write there",
+                    f"{rel} 是指向文件夹外 {_cut(dest, 60)} 的链接：复制会写到那里")
+        if not resolved.exists():
+            return (f"{rel} is a link to {_cut(dest, 60)}, which does not exist",
+                    f"{rel} 是指向 {_cut(dest, 60)} 的链接，而目标不存在")
+    if target.is_dir():
+        return f"{rel} is a folder where a notebook goes", f"{rel} 是文件夹，而这里应放笔记本"
+    if target.exists() and not target.is_file():
+        return (f"{rel} is a device or a pipe, not a file", f"{rel} 是设备或管道，不是文件")
+    return None
+
+
+def _check_targets(dest: Path, rels: list[str]) -> None:
+    """Every path the copy will read or write is a plain file (or nothing yet) inside ``dest``."""
+    if not dest.exists():
+        return
+    root = dest.resolve()
+    problems = []
+    for sub in sorted({str(Path(r).parent) for r in rels} - {"."}):
+        folder = dest / sub
+        if os.path.islink(folder) and not folder.resolve().is_relative_to(root):
+            problems.append((f"{sub}/ is a link to {_cut(os.readlink(folder), 60)}, outside the folder",
+                             f"{sub}/ 是指向文件夹外 {_cut(os.readlink(folder), 60)} 的链接"))
+        elif os.path.lexists(folder) and not folder.is_dir():
+            problems.append((f"{sub} is a file (or a broken link) where the folder {sub}/ goes",
+                             f"{sub} 是文件（或失效的链接），而这里应是文件夹 {sub}/"))
+    if not problems:
+        problems = [p for p in (_target_problem(dest / rel, root, rel) for rel in rels) if p]
+    if problems:
+        shown = problems[:4]
+        more = len(problems) - len(shown)
+        raise _both(f"Not copied into {dest}: " + "; ".join(en for en, _ in shown)
+                    + (f"; and {more} more" if more else "") + ". Remove or rename these, or copy into another folder.",
+                    f"未复制到 {dest}：" + "；".join(zh for _, zh in shown)
+                    + (f"；另有 {more} 处" if more else "") + "。请删除或改名，或换一个文件夹。")
+
+
+def _os_error(dest: Path, exc: OSError) -> CasekitError:
+    where = _cut(str(exc.filename or dest), 100)
+    return _both(f"Cannot copy the notebooks into {dest}: {where}: {exc.strerror or exc}. Choose a folder you can "
+                 "write to, e.g. python -m casekit notebooks ~/my-casekit",
+                 f"无法把笔记本复制到 {dest}：{where}：{exc.strerror or exc}。请选择你可写的文件夹，"
+                 "例如 python -m casekit notebooks ~/my-casekit")
+
+
 def copy_notebooks(dest: str | Path, force: bool = False, keep_changed: bool = False) -> list[tuple[str, str]]:
     """Copy the narrative notebooks and the student exercises into ``dest``.
 
@@ -73,19 +159,28 @@ def copy_notebooks(dest: str | Path, force: bool = False, keep_changed: bool = F
     student had not touched it), ``"unchanged"``, ``"replaced"`` (changed by the student, and
     ``force``) or ``"kept"`` (changed by the student, and ``keep_changed``: the hub's start script
     adds new notebooks without touching a student's work). Otherwise raises :class:`CasekitError`,
-    writing nothing, when a file the student changed would be overwritten.
+    writing nothing, when a file the student changed would be overwritten, or when a path in
+    ``dest`` is a folder, a device, a pipe or a link leading out of ``dest`` (even with ``force``:
+    copying follows links).
     """
-    dest = Path(dest).expanduser()
-    if dest.exists() and not dest.is_dir():
-        raise CasekitError(f"{dest} is a file, not a folder. Name a folder for the notebooks "
-                           f"(它是一个文件，不是文件夹；请给出一个文件夹).")
+    dest = _destination(dest)
     plan = [(p.name, p) for p in narrative_notebooks()] + [(f"exercises/{p.name}", p) for p in student_notebooks()]
     if not plan:
-        raise CasekitError("This casekit install carries no notebooks (本安装中没有笔记本). Reinstall casekit.")
+        raise _both("This casekit install carries no notebooks. Reinstall casekit.", "本安装中没有笔记本，请重新安装 casekit。")
+    try:
+        return _copy(dest, plan, force, keep_changed)
+    except OSError as exc:
+        raise _os_error(dest, exc) from None
+
+
+def _copy(dest: Path, plan: list[tuple[str, Path]], force: bool, keep_changed: bool) -> list[tuple[str, str]]:
+    _check_targets(dest, [rel for rel, _ in plan] + [RECORD])
     record_path = dest / RECORD
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
-    except (OSError, ValueError):
+        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    except (OSError, ValueError, RecursionError):
+        record = {}
+    if not isinstance(record, dict):
         record = {}
     actions, changed = [], []
     for rel, src in plan:

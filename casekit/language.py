@@ -50,7 +50,9 @@ True
 """
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -58,6 +60,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import i18n, settings
+from ._yaml import FileError, read_text
 from .errors import CasekitError
 
 __all__ = [
@@ -107,12 +110,16 @@ def _density(text: str) -> float | None:
     return han / (han + latin) if han + latin else None
 
 
+_MAX_SEPARATORS = 32
+
+
 def _halves(line: str) -> tuple[int, int, int, str, str] | None:
     """For a line made of an English half and a Chinese half ("Start here · 从这里开始",
     "What 专精特新 means · 专精特新是什么"): (separator start, end, index of the Chinese half,
     English half, Chinese half). None for any other line."""
     clean = _NOISE.sub(lambda m: "x" * len(m.group(0)) if m.group(0).startswith("`") else " " * len(m.group(0)), line)
-    seps = [m for m in _SPLIT.finditer(clean)]
+    # A line of two halves has a separator or two; trying each of thousands would be quadratic.
+    seps = list(itertools.islice(_SPLIT.finditer(clean), _MAX_SEPARATORS))
     for m in seps:
         a, b = line[:m.start()], line[m.end():]
         da, db = _density(a), _density(b)
@@ -168,20 +175,23 @@ def split_cell(text: str) -> list[Block]:
         elif fence:
             kinds[i] = "neutral"
     # A neutral line (a table rule, a lone number) belongs to the paragraph around it.
+    # The kind of the next line that is not neutral, found in one pass from the end (a scan forward
+    # from every neutral line was quadratic: 80,000 table rows took minutes).
+    after: list[str | None] = [None] * len(kinds)
+    upcoming = None
+    for i in range(len(kinds) - 1, -1, -1):
+        after[i] = upcoming
+        if kinds[i] != "neutral":
+            upcoming = kinds[i]
     resolved = list(kinds)
     for i, k in enumerate(kinds):
         if k != "neutral":
             continue
-        j = i - 1
-        while j >= 0 and resolved[j] == "neutral":
-            j -= 1
-        if j >= 0 and resolved[j] in ("en", "zh"):
-            resolved[i] = resolved[j]
+        before = resolved[i - 1] if i else None      # already resolved: never "neutral"
+        if before in ("en", "zh"):
+            resolved[i] = before
             continue
-        j = i + 1
-        while j < len(kinds) and kinds[j] in ("neutral",):
-            j += 1
-        resolved[i] = kinds[j] if j < len(kinds) and kinds[j] in ("en", "zh") else "both"
+        resolved[i] = after[i] if after[i] in ("en", "zh") else "both"
     runs: list[Block] = []
     pending_blank: list[str] = []
     for line, k in zip(lines, resolved):
@@ -286,9 +296,17 @@ def order_text(text: str, lang: str) -> str:
     return _render(groups, lang)
 
 
+def _both(en: str, zh: str) -> CasekitError:
+    """An error in both languages: these messages are read on a command line, before the language
+    is settled, as often as in a notebook."""
+    return CasekitError(f"{en} / {zh}")
+
+
 def _lang(lang: str) -> str:
     if not isinstance(lang, str) or lang.strip().lower() not in settings.LANGUAGES:
-        raise CasekitError(f"Unknown language {lang!r}. Choose 'zh' (中文) or 'en' (English).")
+        shown = repr(lang) if len(repr(lang)) <= 40 else repr(lang)[:39] + "…"
+        raise _both(f"Unknown language {shown}. Choose 'zh' (中文) or 'en' (English).",
+                    f"未知语言 {shown}。请选择 'zh'（中文）或 'en'（英文）。")
     return lang.strip().lower()
 
 
@@ -316,20 +334,58 @@ def _cell_status(text: str) -> str:
     return "bilingual" if kinds == {"both"} else "single"
 
 
-def rewrite_notebook(path: str | Path, lang: str | None, write: bool = True) -> Rewrite:
-    """Add markers to (``lang=None``) or reorder (``lang="zh"``/``"en"``) every markdown cell of one
-    notebook; the file is written only when something changed, keeping its JSON layout."""
-    path = Path(path)
+_MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024   # a narrative notebook with its figures is a few MB
+
+
+def _read_notebook(path: Path) -> dict:
+    """The notebook's JSON, checked for the shape this module walks (a dict whose ``cells`` is a list
+    of cells with a string or a list of strings as their source); anything else is a CasekitError."""
     try:
-        raw = path.read_text(encoding="utf-8")
-        nb = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise CasekitError(f"Cannot read the notebook {path}: {exc}") from None
+        text = read_text(path, limit=_MAX_NOTEBOOK_BYTES, what=("notebook", "笔记本"),
+                         hint=("Fix it, or move it out of the folder.", "请修复它，或把它移出该文件夹。"))
+    except FileError as exc:
+        raise _both(exc.en, exc.zh) from None
+    try:
+        nb = json.loads(text)
+    except (ValueError, RecursionError):
+        nb = None
+        problem_en, problem_zh = "it is not valid JSON", "它不是合法的 JSON"
+    else:
+        problem_en = problem_zh = None
+        cells = nb.get("cells") if isinstance(nb, dict) else None
+        if not isinstance(nb, dict):
+            problem_en, problem_zh = f"it holds a JSON {type(nb).__name__}, not a notebook", f"它是 JSON {type(nb).__name__}，不是笔记本"
+        elif "cells" not in nb:
+            problem_en, problem_zh = "it has no 'cells' list", "它缺少 'cells' 列表"
+        elif not isinstance(cells, list):
+            shown = repr(cells) if len(repr(cells)) <= 30 else repr(cells)[:29] + "…"
+            problem_en, problem_zh = f"its 'cells' is {shown}, not a list of cells", f"其 'cells' 是 {shown}，不是单元格列表"
+        else:
+            for i, cell in enumerate(cells):
+                src = cell.get("source", "") if isinstance(cell, dict) else None
+                if not isinstance(cell, dict) or not (isinstance(src, str) or (
+                        isinstance(src, list) and all(isinstance(x, str) for x in src))):
+                    problem_en = f"cell {i} is not a notebook cell (a mapping whose source is text)"
+                    problem_zh = f"第 {i} 个单元格不是笔记本单元格（应是 source 为文本的映射）"
+                    break
+    if problem_en:
+        name = path.name if len(path.name) <= 80 else path.name[:79] + "…"
+        raise _both(f"{name} is not a Jupyter notebook casekit can reorder: {problem_en}. Open it in Jupyter and "
+                    "save it again, or move it out of the folder.",
+                    f"{name} 不是 casekit 能调整顺序的 Jupyter 笔记本：{problem_zh}。请在 Jupyter 中打开并重新保存，"
+                    "或把它移出该文件夹。")
+    return nb
+
+
+def _plan(path: str | Path, lang: str | None) -> tuple[Rewrite, str | None]:
+    """What rewriting one notebook would do, and the new file text (None when nothing changes)."""
+    path = Path(path)
+    nb = _read_notebook(path)
     changed, unpaired = False, []
-    for i, cell in enumerate(nb.get("cells", [])):
+    for i, cell in enumerate(nb["cells"]):
         if cell.get("cell_type") != "markdown":
             continue
-        src = cell["source"]
+        src = cell.get("source", "")
         text = "".join(src) if isinstance(src, list) else src
         new = mark_text(text) if lang is None else order_text(text, lang)
         if new is None or _cell_status(new) != "paired":
@@ -339,42 +395,97 @@ def rewrite_notebook(path: str | Path, lang: str | None, write: bool = True) -> 
         if new != text:
             cell["source"] = new.splitlines(keepends=True)
             changed = True
-    if changed and write:
-        # nbformat's own layout (indent 1, non-ASCII kept), so a diff shows only the moved text.
-        path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return Rewrite(path, changed, unpaired)
+    # nbformat's own layout (indent 1, non-ASCII kept), so a diff shows only the moved text.
+    return Rewrite(path, changed, unpaired), (json.dumps(nb, ensure_ascii=False, indent=1) + "\n" if changed else None)
+
+
+def _write(rewrite: Rewrite, text: str | None) -> None:
+    if text is None:
+        return
+    try:
+        rewrite.path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _both(f"Cannot write {rewrite.path}: {exc.strerror or exc}. Use a folder of notebooks you may change "
+                    "(a copy: python -m casekit notebooks my-casekit).",
+                    f"无法写入 {rewrite.path}：{exc.strerror or exc}。请使用你有权修改的笔记本文件夹"
+                    "（可先复制：python -m casekit notebooks my-casekit）。") from None
+
+
+def rewrite_notebook(path: str | Path, lang: str | None, write: bool = True) -> Rewrite:
+    """Add markers to (``lang=None``) or reorder (``lang="zh"``/``"en"``) every markdown cell of one
+    notebook; the file is written only when something changed, keeping its JSON layout."""
+    rewrite, text = _plan(path, lang)
+    if write:
+        _write(rewrite, text)
+    return rewrite
 
 
 def _notebooks(folder: str | Path | None) -> list[Path]:
-    root = Path(folder) if folder is not None else NOTEBOOKS_DIR
-    if not root.is_dir():
-        raise CasekitError(f"No folder {root}: give the folder that holds the narrative notebooks, "
-                           "e.g. python -m casekit language zh notebooks")
-    found = sorted(p for p in root.glob("*.ipynb") if not p.name.startswith("."))
+    """The notebooks directly in ``folder``, each a regular file or a link to one inside the folder
+    (rewriting follows links: one leading out of the folder would change a file elsewhere)."""
+    example_en = "e.g. python -m casekit language zh notebooks"
+    example_zh = "例如 python -m casekit language zh notebooks"
+    if folder is not None and (not isinstance(folder, (str, Path)) or not str(folder).strip()
+                               or "\x00" in str(folder) or len(str(folder)) > 4096):
+        shown = repr(folder) if len(repr(folder)) <= 40 else repr(folder)[:39] + "…"
+        raise _both(f"Name the folder that holds the narrative notebooks, {example_en}; {shown} is not one.",
+                    f"请给出存放叙述笔记本的文件夹，{example_zh}；{shown} 不是文件夹。")
+    root = Path(folder).expanduser() if folder is not None else NOTEBOOKS_DIR
+    try:
+        if not root.is_dir():
+            raise _both(f"No folder {root}: give the folder that holds the narrative notebooks, {example_en}",
+                        f"没有文件夹 {root}：请给出存放叙述笔记本的文件夹，{example_zh}")
+        found = sorted(p for p in root.glob("*.ipynb") if not p.name.startswith("."))
+        inside = root.resolve()
+        for p in found:
+            if p.is_symlink() and not p.resolve().is_relative_to(inside):
+                raise _both(f"{p.name} in {root} is a link to {os.readlink(p)}, outside the folder; rewriting it would "
+                            "change that file. Replace the link by a copy, or remove it.",
+                            f"{root} 中的 {p.name} 是指向文件夹外 {os.readlink(p)} 的链接，改写它会改动那个文件。"
+                            "请用副本替换该链接，或删除它。")
+    except (OSError, RuntimeError) as exc:   # RuntimeError: a link loop (Path.resolve)
+        reason = getattr(exc, "strerror", None) or exc
+        raise _both(f"Cannot read the folder {root}: {reason}. Give a folder of notebooks you may read, {example_en}",
+                    f"无法读取文件夹 {root}：{reason}。请给出可读的笔记本文件夹，{example_zh}") from None
     if not found:
-        raise CasekitError(f"No notebooks (*.ipynb) in {root}.")
+        raise _both(f"No notebooks (*.ipynb) in {root}. Give the folder that holds them, {example_en}",
+                    f"{root} 中没有笔记本（*.ipynb）。请给出存放笔记本的文件夹，{example_zh}")
     return found
+
+
+def _rewrite_all(lang: str | None, folder: str | Path | None) -> list[tuple[Rewrite, str | None]]:
+    """Every notebook of ``folder`` read and checked before any is written: one that cannot be
+    rewritten stops the switch with nothing changed."""
+    return [_plan(p, lang) for p in _notebooks(folder)]
+
+
+def _write_all(plans: list[tuple[Rewrite, str | None]]) -> list[Rewrite]:
+    for rewrite, text in plans:
+        _write(rewrite, text)
+    return [r for r, _ in plans]
 
 
 def apply(lang: str, folder: str | Path | None = None) -> list[Rewrite]:
     """Show ``lang`` first in every narrative notebook of ``folder`` (default: the kit's notebooks)."""
     lang = _lang(lang)
-    return [rewrite_notebook(p, lang) for p in _notebooks(folder)]
+    return _write_all(_rewrite_all(lang, folder))
 
 
 def mark(folder: str | Path | None = None) -> list[Rewrite]:
     """Add language markers to every narrative notebook of ``folder`` and put English, the default
     language, first; no setting is saved. This is how the kit stores its notebooks."""
-    return [rewrite_notebook(p, settings.DEFAULT) for p in _notebooks(folder)]
+    return _write_all(_rewrite_all(settings.DEFAULT, folder))
 
 
 def switch(lang: str, folder: str | Path | None = None, config: str | Path | None = None) -> tuple[Path, list[Rewrite]]:
     """The whole switch: save the choice for every new kernel, set this kernel's language, and put
-    the chosen language first in the narrative notebooks. Returns the settings file and the rewrites."""
+    the chosen language first in the narrative notebooks. Returns the settings file and the rewrites.
+    The notebooks are checked first: a folder that cannot be switched saves nothing."""
     lang = _lang(lang)
+    plans = _rewrite_all(lang, folder)
     saved = settings.save_language(lang, folder=config)
     i18n.set_language(lang)
-    return saved, apply(lang, folder)
+    return saved, _write_all(plans)
 
 
 def language_picker(folder: str | Path | None = None, config: str | Path | None = None):

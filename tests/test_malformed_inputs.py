@@ -8,7 +8,9 @@ seconds (no hang), and no inf/NaN in a returned number or in what a returned obj
 from __future__ import annotations
 
 import atexit
+import json
 import math
+import os
 import re
 import shutil
 import signal
@@ -46,6 +48,23 @@ ALIAS_BOMB = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"l
     f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
     f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n" for i in range(8))
 KEDA_YAML = (co.CASES_DIR / "keda.yaml").read_text(encoding="utf-8")
+
+# Issue 26: paths that are not what they seem (a folder named like a file, a file where a folder goes,
+# links that lead nowhere or out of their folder, pipes, /dev/zero)
+(TMP / "x.html").mkdir()
+os.symlink(TMP / "nowhere" / "x.html", TMP / "dangling.html")
+os.symlink(TMP / "no_such_folder", TMP / "dangling_dir")
+(TMP / "outside.txt").write_text("not yours", encoding="utf-8")
+(TMP / "sub").mkdir()
+os.symlink(TMP / "outside.txt", TMP / "sub" / "out.html")
+os.mkfifo(TMP / "pipe.html")
+for _name, _make in (("settings_fifo", lambda d: os.mkfifo(d / "settings.json")),
+                     ("settings_zero", lambda d: os.symlink("/dev/zero", d / "settings.json")),
+                     ("settings_brackets", lambda d: (d / "settings.json").write_text("[" * 100_000)),
+                     ("settings_deep", lambda d: (d / "settings.json").write_text("[" * 60_000)),
+                     ("settings_folder", lambda d: (d / "settings.json").mkdir())):
+    (TMP / _name).mkdir()
+    _make(TMP / _name)
 
 
 def _keda():
@@ -405,7 +424,234 @@ CASES = [
     ("advisor slider -3", lambda: _widget_value(_advisor, "capital", -3), OK),
     ("advisor toggle 'yes'", lambda: _widget_value(_advisor, "key_national_field", "yes"), OK),
     ("advisor preset 'nope'", lambda: _widget_value(_advisor, "preset_picker", "nope"), OK),
+    # ---------------------------------------------------------------- issue 26: the newest surfaces
+    # decision-case handouts (casekit.decision_cases)
+    ("save_case(under a file)", lambda: _dc().save_case("keda_zhongtu", TMP / "a_file" / "out.html"), ERR),
+    ("save_case(a folder named x.html)", lambda: _dc().save_case("keda_zhongtu", TMP / "x.html"), ERR),
+    ("save_case(dangling link)", lambda: _dc().save_case("keda_zhongtu", TMP / "dangling.html"), ERR),
+    ("save_case(into a dangling folder link)", lambda: _dc().save_case("keda_zhongtu", TMP / "dangling_dir" / "x.html"), ERR),
+    ("save_case(link out of its folder)", lambda: _unchanged_outside(
+        lambda: _dc().save_case("keda_zhongtu", TMP / "sub" / "out.html")), ERR),
+    ("save_case(a pipe)", lambda: _dc().save_case("keda_zhongtu", TMP / "pipe.html"), ERR),
+    ("save_case(None)", lambda: _dc().save_case("keda_zhongtu", None), ERR),
+    ("save_case(NUL in the name)", lambda: _dc().save_case("keda_zhongtu", "case\x00.html"), ERR),
+    ("save_case(300-character name)", lambda: _dc().save_case("keda_zhongtu", TMP / ("a" * 300 + ".html")), ERR),
+    ("save_case(.pdf)", lambda: _dc().save_case("keda_zhongtu", TMP / "case.pdf"), ERR),
+    ("exhibit_table(None)", lambda: _dc().exhibit_table(None), ERR),
+    ("exhibit_table('firms')", lambda: _dc().exhibit_table("firms"), ERR),
+    ("exhibit_table(where names an unknown column)", lambda: _dc().exhibit_table(_exhibit(where={"nope": [1]})), ERR),
+    ("exhibit_table(at_most names an unknown column)", lambda: _dc().exhibit_table(_exhibit(at_most={"nope": 3})), ERR),
+    ("exhibit_table(a valid exhibit)", lambda: _dc().exhibit_table(_exhibit()), OK),
+    ("decision case file: binary", lambda: _decision_case_file(bytes(range(256)) * 4), ERR),
+    ("decision case file: latin-1", lambda: _decision_case_file("unit: keda_zhongtu\ntitle_en: caf\xe9\n".encode("latin-1")), ERR),
+    ("decision case file: 10,000 brackets deep", lambda: _decision_case_file(b"unit: " + b"[" * 10_000 + b"]" * 10_000), ERR),
+    ("decision case file: unit: twice", lambda: _decision_case_file(_DC_TEXT.replace(
+        "unit: keda_zhongtu\n", "unit: in_firm_cluster_costs\nunit: keda_zhongtu\n", 1).encode("utf-8")), ERR),
+    ("decision case file: a pipe", lambda: _decision_case_file(None), ERR),
+    ("decision case file: a control character", lambda: _decision_case_file(b"unit: keda\x07zhongtu\n"), ERR),
+    ("decision case file: a YAML list", lambda: _decision_case_file(b"- unit\n- keda_zhongtu\n"), ERR),
+    ("decision case file: unchanged copy", lambda: _decision_case_file(_DC_TEXT.encode("utf-8")), OK),
+    # answers in either language (glossary.normalize_answer)
+    ("normalize_answer(self-referencing list)", lambda: _normalize(_selfref_list()), ERR),
+    ("normalize_answer(self-referencing dict)", lambda: _normalize(_selfref_dict()), ERR),
+    ("normalize_answer(5,000-deep list)", lambda: _normalize(_deep_list(5000)), ERR),
+    ("normalize_answer(2**40 shared items)", lambda: _normalize(_shared_list(40)), ERR),
+    ("normalize_answer(a shared sub-list)", lambda: _normalize([["原始创新"]] * 3), OK),
+    # the language switch (python -m casekit language zh DIR)
+    ("language zh DIR: 'cells': 5", lambda: _cli("language", "zh", _notebook_dir({"cells": 5})), ERR),
+    ("language zh DIR: a JSON list", lambda: _cli("language", "zh", _notebook_dir([1, 2])), ERR),
+    ("language zh DIR: a cell of 7", lambda: _cli("language", "zh", _notebook_dir({"cells": [7]})), ERR),
+    ("language zh DIR: 100,000 brackets", lambda: _cli("language", "zh", _notebook_dir("[" * 100_000)), ERR),
+    ("language zh DIR: a pipe", lambda: _cli("language", "zh", _notebook_dir(None)), ERR),
+    ("language zh DIR: a link out of DIR", lambda: _cli("language", "zh", _notebook_dir("link-out")), ERR),
+    ("language zh ''", lambda: _cli("language", "zh", ""), ERR),
+    ("language zh a file", lambda: _cli("language", "zh", str(TMP / "a_file")), ERR),
+    ("order_text(40,000 table rows)", lambda: (len(_lang().order_text("| 1 | 2 |\n" * 40_000, "zh")),), OK),
+    ("classify_line(10,000 separators)", lambda: (_lang().classify_line("ab · 中文 " * 10_000),), OK),
+    # copying the notebooks (python -m casekit notebooks DIR)
+    ("notebooks ''", lambda: _cli("notebooks", ""), ERR),
+    ("notebooks a file", lambda: _cli("notebooks", str(TMP / "a_file")), ERR),
+    ("notebooks a dangling link", lambda: _cli("notebooks", str(TMP / "dangling_dir")), ERR),
+    ("notebooks under /proc", lambda: _cli("notebooks", "/proc/casekit-notebooks"), ERR),
+    ("notebooks NUL", lambda: _cli("notebooks", "x\x00y"), ERR),
+    ("notebooks target is a folder", lambda: _cli("notebooks", _handout_dir("folder")), ERR),
+    ("notebooks target is a pipe", lambda: _cli("notebooks", _handout_dir("pipe")), ERR),
+    ("notebooks target is a dangling link", lambda: _cli("notebooks", _handout_dir("dangling")), ERR),
+    ("notebooks --force through a link out of DIR", lambda: _unchanged_outside(
+        lambda: _cli("notebooks", _handout_dir("link-out"), "--force")), ERR),
+    ("notebooks exercises/ is a file", lambda: _cli("notebooks", _handout_dir("exercises-file")), ERR),
+    ("notebooks record is a pipe", lambda: _cli("notebooks", _handout_dir("record-pipe")), ERR),
+    # the settings file every kernel reads at import (casekit.settings)
+    ("settings file: a FIFO", lambda: _language_from("settings_fifo"), OK),
+    ("settings file: a link to /dev/zero", lambda: _language_from("settings_zero"), OK),
+    ("settings file: 100,000 '['", lambda: _language_from("settings_brackets"), OK),
+    ("settings file: 60,000 '['", lambda: _language_from("settings_deep"), OK),
+    ("settings file: a folder", lambda: _language_from("settings_folder"), OK),
+    # a firm's case file (collaboration.load_case): cross-field rules and duplicate keys
+    ("load_case(stages in reverse order)", lambda: co.load_case(_case_with(stages=_case_with()["stages"][::-1])), ERR),
+    ("load_case(overlapping years)", lambda: co.load_case(_case_with(stages=_stages_with(1, start_year=2005))), ERR),
+    ("load_case(a shared boundary year)", lambda: co.load_case(_case_with(stages=_stages_with(1, start_year=2007))), OK),
+    ("load_case(the real Zhongtu, 2016 shared)", lambda: co.load_case(co.CASES_DIR / "zhongtu.yaml"), OK),
+    ("load_case(duplicate stage ids)", lambda: co.load_case(_case_with(stages=_stages_with(2, stage="rd_driven_marketing"))), ERR),
+    ("load_case(founded after the stages)", lambda: co.load_case(_case_with(founded="2019-01")), ERR),
+    ("load_case(founded 2000-13)", lambda: co.load_case(_case_with(founded="2000-13")), ERR),
+    ("load_case(order 1, 3, 2)", lambda: co.load_case(_case_with(stages=[
+        {**s, "order": o} for s, o in zip(_case_with()["stages"], (1, 3, 2))])), ERR),
+    ("load_case(firm: twice)", lambda: co.load_case(KEDA_YAML + "firm: zhongtu\n"), ERR),
+    ("load_case(a stage key twice)", lambda: co.load_case(KEDA_YAML.replace(
+        "    end_year: 2007\n", "    end_year: 2007\n    end_year: 2009\n", 1)), ERR),
+    ("load_case(duplicate activity ids)", lambda: co.load_case(_case_with(activities=[_OWN, _OWN])), ERR),
+    ("load_case(an activity reusing a catalogue id)", lambda: co.load_case(_case_with(
+        activities=[{**_OWN, "id": "lab_research"}])), ERR),
+    ("load_case(a FIFO)", lambda: co.load_case(TMP / "pipe.html"), ERR),
+    ("load_case(/dev/ptmx)", lambda: co.load_case("/dev/ptmx"), ERR),
+    ("load_case(a dangling link)", lambda: co.load_case(TMP / "dangling.html"), ERR),
 ]
+
+
+def _dc():
+    from casekit import decision_cases as m
+
+    return m
+
+
+_DC_TEXT = (Path(casekit.datasets.DATA_DIR) / "decision_cases" / "keda_zhongtu.yaml").read_text(encoding="utf-8")
+_OWN = {"id": "own_lab", "side": "rd", "level": 1, "name_zh": "自建实验室", "name_en": "own lab"}
+
+
+def _exhibit(**changes):
+    spec = {"id": "t", "dataset": "firms", "caption_zh": "企业", "caption_en": "Firms",
+            "columns": [{"column": "firm", "zh": "企业", "en": "Firm"}], **changes}
+    return _dc().Exhibit.model_validate(spec)
+
+
+def _decision_case_file(content: bytes | None):
+    """Load the Keda-Zhongtu decision case from a data folder whose file holds ``content`` (None: a FIFO)."""
+    from casekit import datasets as ds
+
+    root = Path(tempfile.mkdtemp(dir=TMP))
+    (root / "decision_cases").mkdir()
+    target = root / "decision_cases" / "keda_zhongtu.yaml"
+    if content is None:
+        os.mkfifo(target)
+    else:
+        target.write_bytes(content)
+    dc, old = _dc(), ds.DATA_DIR
+    dc.case_units()    # the unit list comes from the real data folder, loaded before it is swapped
+    ds.DATA_DIR = root
+    dc._load.cache_clear()
+    try:
+        return (dc.load_case("keda_zhongtu").unit,)
+    finally:
+        ds.DATA_DIR = old
+        dc._load.cache_clear()
+
+
+def _lang():
+    from casekit import language as m
+
+    return m
+
+
+def _normalize(answer):
+    from casekit.glossary import normalize_answer
+
+    return normalize_answer(answer)
+
+
+def _selfref_list():
+    a = ["原始创新"]
+    a.append(a)
+    return a
+
+
+def _selfref_dict():
+    d = {"a": "原始创新"}
+    d["b"] = d
+    return d
+
+
+def _deep_list(n):
+    x = "原始创新"
+    for _ in range(n):
+        x = [x]
+    return x
+
+
+def _shared_list(n):
+    x = ["原始创新"]
+    for _ in range(n):
+        x = [x, x]
+    return x
+
+
+def _cli(*args):
+    """``python -m casekit ARGS`` in this process: a non-zero exit is the message it printed (as a
+    CasekitError, so the corpus checks its length and that it says what to do); a traceback escapes."""
+    import contextlib
+    import io
+
+    from casekit.__main__ import main
+
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        rc = main(list(args))
+    if rc:
+        raise CasekitError(err.getvalue().strip().removeprefix("casekit: "))
+    return {"exit": rc, "said": out.getvalue()[-200:]}
+
+
+def _notebook_dir(content) -> str:
+    """A folder with one notebook ``a.ipynb`` holding ``content`` (JSON; a str as is; None a FIFO;
+    "link-out" a link to a file outside the folder)."""
+    root = Path(tempfile.mkdtemp(dir=TMP))
+    nb = root / "a.ipynb"
+    if content is None:
+        os.mkfifo(nb)
+    elif content == "link-out":
+        os.symlink(TMP / "outside.txt", nb)
+    else:
+        nb.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return str(root)
+
+
+def _handout_dir(kind: str) -> str:
+    """A folder where one path the notebook copy writes is wrong in the way ``kind`` says."""
+    root = Path(tempfile.mkdtemp(dir=TMP))
+    first = root / "00_start_here.ipynb"
+    if kind == "folder":
+        first.mkdir()
+    elif kind == "pipe":
+        os.mkfifo(first)
+    elif kind == "dangling":
+        os.symlink(root / "gone" / "x.ipynb", first)
+    elif kind == "link-out":
+        os.symlink(TMP / "outside.txt", first)
+    elif kind == "exercises-file":
+        (root / "exercises").write_text("x", encoding="utf-8")
+    elif kind == "record-pipe":
+        os.mkfifo(root / ".casekit-notebooks.json")
+    return str(root)
+
+
+def _unchanged_outside(call):
+    """Run ``call``; the file outside the folders (the target of planted links) must be untouched."""
+    try:
+        return call()
+    finally:
+        assert (TMP / "outside.txt").read_text(encoding="utf-8") == "not yours", "wrote through a link"
+
+
+def _language_from(folder: str):
+    from casekit import settings
+
+    return (settings.chosen_language(environ={}, folder=TMP / folder),)
+
+
+def _stages_with(k: int, **changes):
+    stages = [dict(s) for s in _case_with()["stages"]]
+    stages[k].update(changes)
+    return stages
 
 
 def _nest(n):
@@ -556,7 +802,14 @@ ZH_CASES = ["codebook(list)", "table(None)", "table(columns=['nope'])", "load_da
             "learning_curve(n=-5)", "minimum_average_cost(100, 20, 0)", "average_cost(q, nan, ...)",
             "claims(source_types=5)", "source_quality_summary(other table)", "advise(capital=2.5)",
             "save(fig, /proc)", "save(fig, int path)", "cost slider 'abc'", "cost range inverted",
-            "advisor slider 2.5", "lens sort_by 'nope'", "stage explorer business model 'abc'"]
+            "advisor slider 2.5", "lens sort_by 'nope'", "stage explorer business model 'abc'",
+            "save_case(None)", "save_case(under a file)", "exhibit_table(None)",
+            "exhibit_table(where names an unknown column)", "decision case file: unit: twice",
+            "decision case file: latin-1", "normalize_answer(self-referencing list)",
+            "normalize_answer(5,000-deep list)", "language zh DIR: 'cells': 5", "notebooks ''",
+            "notebooks --force through a link out of DIR", "load_case(stages in reverse order)",
+            "load_case(overlapping years)", "load_case(firm: twice)", "load_case(founded 2000-13)",
+            "load_case(an activity reusing a catalogue id)"]
 
 
 @pytest.mark.parametrize("name", ZH_CASES)
@@ -587,3 +840,24 @@ def test_load_case_refuses_a_device_a_pipe_and_a_terminal_at_once(tmp_path):
         with pytest.raises(CasekitError, match="not a regular file"):
             co.load_case(source)
         assert time.monotonic() - t0 < 5
+
+
+def test_import_casekit_with_a_pipe_or_dev_zero_as_settings_file_neither_hangs_nor_fails(tmp_path):
+    """Every kernel reads the settings file at ``import casekit``: a FIFO or a link to /dev/zero in its
+    place used to block the import for good; now it is English with one line saying why."""
+    import subprocess
+    import sys
+
+    fifo, zero = tmp_path / "fifo", tmp_path / "zero"
+    fifo.mkdir()
+    zero.mkdir()
+    os.mkfifo(fifo / "settings.json")
+    os.symlink("/dev/zero", zero / "settings.json")
+    for folder in (fifo, zero):
+        env = {k: v for k, v in os.environ.items() if k != "CASEKIT_LANG"}
+        env["CASEKIT_CONFIG_DIR"] = str(folder)
+        r = subprocess.run([sys.executable, "-c", "import casekit; print(casekit.get_language())"],
+                           capture_output=True, text=True, timeout=60, env=env)
+        assert r.returncode == 0 and r.stdout.strip() == "en", r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "not a regular file" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr

@@ -220,7 +220,8 @@ def _check_unit(unit: Any) -> str:
 def _check_lang(lang: str | None) -> str:
     lang = lang or i18n.get_language()
     if lang not in ("zh", "en"):
-        raise CasekitError(f"Language {lang!r} is not available; choose 'zh' or 'en'.")
+        raise CasekitError(f"Language {short(lang)} is not available; choose 'zh' or 'en'. "
+                           f"没有语言 {short(lang)}；请选 'zh'（中文）或 'en'（英文）。")
     return lang
 
 

@@ -88,7 +88,11 @@ def term(id: str) -> dict:
     ``id`` may also be a label in either language.
     """
     rows = _rows()
-    key = normalize_id(id) if isinstance(id, str) else id
+    if not isinstance(id, str):
+        raise CasekitError(f"term() takes a glossary id or label as text, not {type(id).__name__} "
+                           f"({str(id)[:40]}); e.g. term('niche_winner'). term() 的参数应是术语 id 或名称（文本），"
+                           f"例如 term('niche_winner')。")
+    key = normalize_id(id)
     if key not in rows:
         import difflib
 
@@ -250,6 +254,11 @@ def _variants() -> list[tuple[str, str, str]]:
     return sorted(out, key=lambda v: -len(v[0]))
 
 
+@lru_cache(maxsize=None)
+def _marker_after(id: str) -> re.Pattern:
+    return re.compile(r"\s*[”」》]?\s*(?:<!--\s*)?\[\[\s*" + re.escape(id) + r"\s*\]\]")
+
+
 def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
     """Problems with the glossary terms of one text (a note, a notebook's markdown):
 
@@ -264,13 +273,25 @@ def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
 
     ``ignore`` lists variants to accept. Returns an empty list when all is well.
     """
+    if not isinstance(text, str):
+        raise CasekitError(f"check_terms() takes text (str), not {type(text).__name__}; pass a note's or a cell's "
+                           f"text, e.g. check_terms(path.read_text(encoding='utf-8')). "
+                           f"check_terms() 的参数应是文本（str），不是 {type(text).__name__}。")
+    if isinstance(ignore, str) or not all(isinstance(v, str) for v in ignore):
+        raise CasekitError("ignore is a tuple of variants (text), e.g. ignore=('基础设施共享',). "
+                           "ignore 应是若干变体文本组成的元组，例如 ignore=('基础设施共享',)。")
     rows = _rows()
+    ids = list(rows)
+    suggestions: dict[str, list[str]] = {}
     problems: list[TermProblem] = []
     lines = text.split("\n")
     for n, line in enumerate(lines, 1):
         for m in MARK.finditer(line):
             if m.group(1) not in rows:
-                close = __import__("difflib").get_close_matches(m.group(1), list(rows), n=1)
+                if m.group(1) not in suggestions:   # once per unknown id, and only for the first 50 of them
+                    suggestions[m.group(1)] = (__import__("difflib").get_close_matches(m.group(1), ids, n=1)
+                                               if len(suggestions) < 50 else [])
+                close = suggestions[m.group(1)]
                 problems.append(TermProblem("unknown_id", m.group(0), m.group(1), n,
                                             f"{m.group(1)!r} is not a glossary id"
                                             + (f" (did you mean {close[0]!r}?)" if close else "")))
@@ -285,8 +306,8 @@ def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
                 if not negated and not any(taken[start:end]):
                     for i in range(start, end):
                         taken[i] = True
-                    after = line[end:]
-                    marked = re.match(r"\s*[”」》]?\s*(?:<!--\s*)?\[\[\s*" + re.escape(id) + r"\s*\]\]", after)
+                    # matched in place: slicing the rest of the line for each variant was quadratic
+                    marked = _marker_after(id).match(line, end)
                     if not marked:
                         problems.append(TermProblem(
                             "unmarked_variant", variant, id, n,

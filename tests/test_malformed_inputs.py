@@ -124,6 +124,11 @@ def _stages():
     return StageExplorer("keda", draw=False)
 
 
+def _glossary():
+    from casekit import glossary
+    return glossary
+
+
 CASES = [
     # ---------------------------------------------------------------- datasets and top level
     ("codebook(DataFrame without name)", lambda: casekit.codebook(pd.DataFrame({"a": [1]})), ERR),
@@ -451,6 +456,16 @@ CASES = [
     ("decision case file: a control character", lambda: _decision_case_file(b"unit: keda\x07zhongtu\n"), ERR),
     ("decision case file: a YAML list", lambda: _decision_case_file(b"- unit\n- keda_zhongtu\n"), ERR),
     ("decision case file: unchanged copy", lambda: _decision_case_file(_DC_TEXT.encode("utf-8")), OK),
+    # glossary terms (glossary.check_terms, glossary.term)
+    ("check_terms(None)", lambda: _glossary().check_terms(None), ERR),
+    ("check_terms(5)", lambda: _glossary().check_terms(5), ERR),
+    ("check_terms(bytes)", lambda: _glossary().check_terms(b".."), ERR),
+    ("check_terms(list)", lambda: _glossary().check_terms(["a"]), ERR),
+    ("check_terms(ignore='a string')", lambda: _glossary().check_terms("x", ignore="基础设施共享"), ERR),
+    ("check_terms(4 M characters)", lambda: _glossary().check_terms("创新能力与基础设施共享。" * 340_000), OK),
+    ("check_terms(100,000 unknown marks)", lambda: _glossary().check_terms(" ".join(f"[[nope{i}]]" for i in range(100_000))), OK),
+    ("term([1])", lambda: _glossary().term([1]), ERR),
+    ("term(None)", lambda: _glossary().term(None), ERR),
     # answers in either language (glossary.normalize_answer)
     ("normalize_answer(self-referencing list)", lambda: _normalize(_selfref_list()), ERR),
     ("normalize_answer(self-referencing dict)", lambda: _normalize(_selfref_dict()), ERR),

@@ -4,6 +4,11 @@ Controls map to arguments of :func:`alternative_from_settings`; every change re-
 the result in Python state (``explorer.case``, ``explorer.result``, ``explorer.graph``), so tests
 drive it headlessly by setting control ``.value`` and reading those attributes.
 
+Every control carries its name in the current language, above it. On a phone (see
+:mod:`casekit.plotting`) the controls are a thumb's size, the verdict stays in view at the foot of
+the screen while the controls above it are scrolled through, and the comparison diagram comes in
+its narrow form; a zero-size widget says which form the page shows, so a change redraws only that one.
+
 >>> from casekit.collaboration_widgets import StageExplorer
 >>> ex = StageExplorer("keda", draw=False)
 >>> ex.result.verdict
@@ -25,9 +30,10 @@ from . import collaboration as co
 from . import collaboration_diagrams as cd
 from ._guard import arm, guarded, short
 from .datasets import load_dataset
-from .diagrams import _draw_into, show
+from .diagrams import _draw_into, _show
 from .errors import CasekitError
 from .i18n import get_language, on_language_change, t
+from .plotting import ScreenWatch, phone_style
 
 __all__ = ["StageExplorer", "EvidenceBrowser", "alternative_from_settings", "explore"]
 
@@ -39,6 +45,14 @@ def _wrap() -> W.Layout:
 
 # Labels take their natural width ("business m…" was cut at a fixed 90 px).
 _WHOLE_LABEL = {"description_width": "initial"}
+
+
+def _named(w: W.Widget, label: str) -> W.Widget:
+    """A control with its name above it (``ck-stack``), in the current language."""
+    w.description = label
+    w.style = _WHOLE_LABEL
+    w.add_class("ck-stack")
+    return w
 
 
 def alternative_from_settings(actual: co.Case, *, stages: list[dict] | None = None, order: tuple[int, ...] | None = None,
@@ -97,7 +111,8 @@ class StageExplorer:
         self.result: co.Evaluation | None = None
         self.graph = None
         Dropdown = guarded(W.Dropdown)
-        self.firm = arm(Dropdown(description="", layout=W.Layout(width="260px")), self._report)
+        self.firm = arm(Dropdown(layout=W.Layout(width="260px")), self._report)
+        self.firm.add_class("ck-stack")
         self.business_model = arm(Dropdown(layout=W.Layout(width="340px")), self._report)
         self.mode = arm(Dropdown(layout=W.Layout(width="300px")), self._report)
         self.resources = arm(Dropdown(layout=W.Layout(width="240px")), self._report)
@@ -111,6 +126,11 @@ class StageExplorer:
         # comm message on the shell channel while it waits for the cell's reply, and that send can
         # swallow the reply's wake-up, so the cell never finishes (see benchmarks/bench_stall.py).
         self.diagram = W.Box(layout=W.Layout(width="100%", max_width="100%"))
+        self.diagram.add_class("ck-after")
+        self.watch = ScreenWatch()     # which form of the diagram the page shows (None: not known)
+        if self.watch is not None:
+            self.watch.observe(lambda _c: self._draw(), names="narrow")
+        self.summary.add_class("ck-sticky")   # on a phone: kept in view below the controls being changed
         self.stage_box = W.VBox()
         self.boundary_box = W.HBox()
         self.stage_controls: dict[int, dict[str, W.Widget]] = {}
@@ -122,9 +142,11 @@ class StageExplorer:
         # Built once: re-creating the rows on every change made the browser re-render the controls,
         # and the control being moved with the arrow keys lost focus after each step.
         self.widget = W.VBox([
-            W.HBox([self.firm, self.reset_button]),
+            phone_style(), *([self.watch] if self.watch is not None else []),
+            W.HBox([self.firm, self.reset_button], layout=W.Layout(align_items="flex-end")),
             W.HBox([self.business_model, self.mode, self.resources, self.order], layout=_wrap()),
             self.stage_box, self.boundary_box, self.problem_html, self.summary, self.findings_html, self.diagram])
+        self.widget.add_class("ck-explorer")
         self._build_static_labels()
         self.firm.options = [(c.name, f) for f, c in self.cases.items()]
         self.firm.value = firm  # builds the stage controls
@@ -134,13 +156,13 @@ class StageExplorer:
 
     # -- building ------------------------------------------------------------------------------
     def _build_static_labels(self):
-        self.business_model.description = t("business model", "业务模式")
-        self.mode.description = t("mode", "协同模式")
-        self.resources.description = t("resources", "资源约束")
-        self.order.description = t("order", "顺序")
+        self.firm.description = t("firm", "企业")
+        self.firm.style = _WHOLE_LABEL
+        _named(self.business_model, t("business model", "业务模式"))
+        _named(self.mode, t("mode", "协同模式"))
+        _named(self.resources, t("resources", "资源约束"))
+        _named(self.order, t("order of the stages", "阶段顺序"))
         self.reset_button.description = t("reset to actual", "重置为实际")
-        for w in (self.business_model, self.mode, self.resources, self.order):
-            w.style = _WHOLE_LABEL
         self.business_model.options = [(co.term(b), b) for b in co.BUSINESS_MODELS]
         self.mode.options = [(co.term(m), m) for m in co.MODES]
         self.resources.options = [(co.term(r), r) for r in ("strong", "weak")]
@@ -172,37 +194,43 @@ class StageExplorer:
         Dropdown, Checkbox, IntSlider = guarded(W.Dropdown), guarded(W.Checkbox), guarded(W.IntSlider)
         inter_opts = [(o.name, o.id) for o in actual.options("interaction")]
         for i, s in enumerate(actual.stages, 1):
+            # each dropdown named above it (a phone shows one control a line: a name says which is which)
             ctl = {
-                "include": Checkbox(value=True, description=t(f"stage {i}", f"第{i}阶段"), indent=False,
-                                      layout=W.Layout(width="90px")),
-                "borrow": Dropdown(options=borrow_opts, value="", layout=W.Layout(width="230px")),
-                "rd_activity": Dropdown(options=[(o.name, o.id) for o in actual.options("rd")], value=s.rd_activity,
-                                          layout=W.Layout(width="200px")),
-                "marketing_activity": Dropdown(options=[(o.name, o.id) for o in actual.options("marketing")],
-                                                 value=s.marketing_activity, layout=W.Layout(width="260px")),
+                "include": Checkbox(value=True, description=t(f"include stage {i}", f"保留第{i}阶段"), indent=False,
+                                      layout=W.Layout(width="130px")),
+                "borrow": _named(Dropdown(options=borrow_opts, value="", layout=W.Layout(width="230px")),
+                                 t("or take a stage from another firm", "或借用另一企业的阶段")),
+                "rd_activity": _named(Dropdown(options=[(o.name, o.id) for o in actual.options("rd")], value=s.rd_activity,
+                                               layout=W.Layout(width="200px")), t("R&D activity", "研发活动")),
+                "marketing_activity": _named(Dropdown(options=[(o.name, o.id) for o in actual.options("marketing")],
+                                                      value=s.marketing_activity, layout=W.Layout(width="260px")),
+                                             t("marketing activity", "营销活动")),
                 # the interaction pattern by name; depth and lead below are the same choice, kept in step
-                "interaction": Dropdown(options=inter_opts, value=s.interaction, layout=W.Layout(width="220px"),
-                                        tooltip=t("interaction pattern", "互动模式")),
-                "depth": Dropdown(options=[(t(f"depth {d}", f"深度{d}"), d) for d in (1, 2, 3)], value=s.depth or 1,
-                                    layout=W.Layout(width="90px")),
-                "lead": Dropdown(options=[(t("R&D leads", "研发主导"), "rd"), (t("marketing leads", "营销主导"), "marketing")],
-                                   value=s.lead or "rd", layout=W.Layout(width="130px")),
-                "intermediary": Checkbox(value=s.intermediary, description=t("intermediary", "中介部门"), indent=False,
-                                           layout=W.Layout(width="110px")),
+                "interaction": _named(Dropdown(options=inter_opts, value=s.interaction, layout=W.Layout(width="220px"),
+                                               tooltip=t("interaction pattern", "互动模式")),
+                                      t("interaction pattern", "互动模式")),
+                "depth": _named(Dropdown(options=[(t(f"depth {d}", f"深度{d}"), d) for d in (1, 2, 3)], value=s.depth or 1,
+                                         layout=W.Layout(width="100px")), t("depth", "互动深度")),
+                "lead": _named(Dropdown(options=[(t("R&D leads", "研发主导"), "rd"), (t("marketing leads", "营销主导"), "marketing")],
+                                        value=s.lead or "rd", layout=W.Layout(width="140px")), t("who leads", "主导方")),
+                "intermediary": Checkbox(value=s.intermediary, description=t("via an intermediary", "经中介部门"),
+                                           indent=False, layout=W.Layout(width="150px")),
             }
             for name, w in ctl.items():
                 arm(w, self._report)
                 w.observe(self._on_interaction if name in ("interaction", "depth", "lead") else self._update, "value")
             self.stage_controls[i] = ctl
             # wrap rather than cut off on a narrow screen or a 1280-px projector
-            rows.append(W.HBox([W.HTML(f"<b>{s.name}</b>", layout=W.Layout(width="170px")), *ctl.values()],
-                               layout=_wrap()))
+            row = W.HBox([W.HTML(f"<b>{i}. {s.name}</b>", layout=W.Layout(width="170px")), *ctl.values()],
+                         layout=W.Layout(flex_flow="row wrap", align_items="flex-end"))
+            row.add_class("ck-stage-row")
+            rows.append(row)
         self.stage_box.children = rows
         self.boundaries = {}
         for k in range(1, n):
             a, b = actual.stages[k - 1], actual.stages[k + 1 - 1]
             sl = arm(IntSlider(value=b.start_year, min=min(a.start_year, b.start_year), max=max(b.end_year, a.end_year),
-                               description=t(f"stage {k + 1} starts", f"第{k + 1}阶段始于"), continuous_update=True,
+                               description=t(f"stage {k + 1} starts in", f"第{k + 1}阶段始于"), continuous_update=True,
                                style=_WHOLE_LABEL), self._report)
             sl.observe(self._on_boundary, "value")
             self.boundaries[k] = sl
@@ -338,8 +366,14 @@ class StageExplorer:
         if not r.valid:
             items = [f"<li>{p}</li>" for p in r.problems]
         self.findings_html.value = "<ul>" + "".join(items) + "</ul>" if items else ""
-        if self.draw:
-            _draw_into(self.diagram, show(self.graph))
+        self._draw()
+
+    def _draw(self):
+        """The comparison diagram: the form the page shows (both until a browser has said which)."""
+        if not self.draw or self.graph is None:
+            return
+        phone = self.watch.narrow if self.watch is not None else None
+        _draw_into(self.diagram, _show(self.graph, "both" if phone is None else ("narrow" if phone else "wide")))
 
     def reset(self):
         """Back to the actual case of the selected firm."""
@@ -378,13 +412,17 @@ class EvidenceBrowser:
         self.last_problem: str | None = None
         self.problem_html = W.HTML()
         self.firm = arm(guarded(W.Dropdown)(options=[("Keda 科达", "keda"), ("Zhongtu 中涂", "zhongtu")],
-                                            value=firm.strip().lower()), self._report)
+                                            value=firm.strip().lower(), layout=W.Layout(width="200px")), self._report)
         self.construct = arm(guarded(W.Dropdown)(layout=W.Layout(width="420px")), self._report)
+        _named(self.firm, t("firm", "企业"))
+        _named(self.construct, t("stage · construct", "阶段 · 构念"))
         self.view = W.HTML()
         self.rows = self.data.iloc[0:0]
         self.firm.observe(self._on_firm, "value")
         self.construct.observe(self._show, "value")
-        self.widget = W.VBox([W.HBox([self.firm, self.construct]), self.problem_html, self.view])
+        self.widget = W.VBox([phone_style(), W.HBox([self.firm, self.construct], layout=_wrap()), self.problem_html,
+                              self.view])
+        self.widget.add_class("ck-explorer")
         self._on_firm()
 
     def _report(self, message: str):

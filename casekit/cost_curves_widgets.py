@@ -4,6 +4,12 @@ the crossover of source 003's Figure 1, and a readout says in words what changed
 The widget only wires controls to :class:`casekit.cost_curves.CostScenario`; the figure is built
 once and its artists are moved on every change (``CostCurvesPlot.update``), then the figure is
 re-encoded (JPEG, fast) into an ``ipywidgets.Image`` (works in JupyterLab, Binder, nbclient; no ipympl needed).
+
+A phone gets its own figure (``figure_narrow``: the two plots stacked, 3.6 in wide, text 9 pt or
+more), a number box beside every slider (type a value; a swipe is coarse on a small track),
+controls a thumb can hit and the readout right under the controls. A zero-size widget reports
+whether the page shows the phone's form, and a move redraws only the figure on screen (until a
+browser reports, headless runs included, only the laptop's).
 All results live in Python state (``explorer.scenario``, ``explorer.key_points``,
 ``explorer.readout_text``, ``explorer.flags``), so tests set a control's ``.value`` and read them.
 
@@ -27,7 +33,7 @@ from .cost_curves import CostScenario, KeyPoints, PAYOFFS, parameter_table
 from .cost_curves_plots import CostCurvesPlot, LearningCurvePlot
 from .errors import CasekitError
 from .i18n import on_language_change, t
-from .plotting import use_cjk_fonts
+from .plotting import NARROW_IN, ScreenWatch, phone_style, use_cjk_fonts
 
 __all__ = ["CostCurveExplorer", "cost_curve_explorer", "describe_change"]
 
@@ -128,8 +134,9 @@ class CostCurveExplorer:
         rows = parameter_table().set_index("parameter")
         self._rows = rows
 
-        # Figure built once, outside pyplot's figure manager, so it is never auto-displayed twice.
+        # Figures built once, outside pyplot's figure manager, so they are never auto-displayed twice.
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.ticker import NullFormatter
 
         self.figure = Figure(figsize=(8.6, 4.6), dpi=dpi)   # 826 px: fits the 848-px output area of a laptop unscaled
         FigureCanvasAgg(self.figure)
@@ -140,16 +147,27 @@ class CostCurveExplorer:
         y_top = 2.0 * self.default.key_points().C0
         self.cost_plot = CostCurvesPlot(self.scenario, ax=ax_cost, y_max=y_top, legend_cols=2)
         self.learning_plot = LearningCurvePlot(self.scenario, ax=ax_learn)
-        from matplotlib.ticker import NullFormatter
-
         ax_learn.xaxis.set_minor_formatter(NullFormatter())  # tick labels are the slow part of a redraw
+        # The phone's figure: the two plots one above the other, 3.6 in (346 px) wide.
+        self.figure_narrow = Figure(figsize=(NARROW_IN, 8.4), dpi=dpi)
+        FigureCanvasAgg(self.figure_narrow)
+        self.figure_narrow.subplots_adjust(left=0.17, right=0.96, top=0.95, bottom=0.07, hspace=0.95)
+        gs = self.figure_narrow.add_gridspec(2, 1, height_ratios=[1.35, 1])
+        self.cost_plot_narrow = CostCurvesPlot(self.scenario, ax=self.figure_narrow.add_subplot(gs[0]), y_max=y_top,
+                                               narrow=True)
+        self.learning_plot_narrow = LearningCurvePlot(self.scenario, ax=self.figure_narrow.add_subplot(gs[1]),
+                                                      narrow=True)
+        self.learning_plot_narrow.ax.xaxis.set_minor_formatter(NullFormatter())
+        self._blit: dict[str, dict] = {"wide": {}, "narrow": {}}
 
         self.controls: dict[str, w.Widget] = {}
+        self.number_boxes: dict[str, w.BoundedFloatText] = {}
         self.value_labels: dict[str, w.HTML] = {}
         self.last_problem: str | None = None
         Slider, RangeSlider = guarded(w.FloatSlider), guarded(w.FloatRangeSlider)
-        # The slider's own readout box is narrow and cut values ("3(", "0.4"); a label beside the
-        # slider shows the value whole, from the model (so it never disagrees with the readout).
+        # The slider's own readout box is narrow and cut values ("3(", "0.4"); a number box beside
+        # the slider shows the value whole, from the model (so it never disagrees with the slider),
+        # and takes a typed value (a phone's swipe is coarse: 60 px is a fifth of the track).
         # Names take their natural width (about 230 px at most); a row is 500 px, so on a laptop's
         # 848-px output area the two columns wrap into one instead of cutting anything.
         for name in SLIDERS:
@@ -159,7 +177,11 @@ class CostCurveExplorer:
                 value=self._on_grid(name, getattr(self.scenario, name), lo, hi), min=lo, max=hi,
                 step=_STEPS[name], continuous_update=True, readout=False,
                 style={"description_width": "initial"}, layout=w.Layout(width="420px"))
-            self.value_labels[name] = w.HTML(layout=w.Layout(width="80px"))
+            box = w.BoundedFloatText(value=self.controls[name].value, min=lo, max=hi, step=_STEPS[name],
+                                     layout=w.Layout(width="80px"))
+            box.add_class("ck-number")
+            box.observe(lambda ch, n=name: self._on_number(n, ch["new"]), names="value")
+            self.number_boxes[name] = box
         lo, hi = _grid(float(rows.loc["output_min", "min"]), float(rows.loc["output_max", "max"]) / 5, _STEPS["output"])
         self.controls["output_range"] = RangeSlider(
             value=(self._on_grid("output", self.scenario.output_min, lo, hi),
@@ -171,19 +193,36 @@ class CostCurveExplorer:
             arm(c, self._report)
         self.reset_button = w.Button(icon="undo", layout=w.Layout(width="auto"))
         self.image = w.Image(format="jpeg")
+        self.image.add_class("ck-wide-only")
+        self.image_narrow = w.Image(format="jpeg", layout=w.Layout(max_width="100%", height="auto"))
+        self.image_narrow.add_class("ck-phone-only")
         self.readout = w.HTML()
+        self.readout.add_class("ck-readout")
+        self.watch = ScreenWatch()
+        if self.watch is not None:
+            self.watch.observe(self._on_screen, names="narrow")
+        self._syncing = False
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
         self.reset_button.on_click(lambda _b: self.reset())
         self.readout_text = ""
         self.flags = []
         self.key_points: KeyPoints = self.scenario.key_points()
-        row = lambda n: w.HBox([self.controls[n], self.value_labels[n]])  # noqa: E731
-        self.widget = w.VBox([
-            w.HBox([w.VBox([row(n) for n in SLIDERS[:2]] + [row("output_range")]),
-                    w.VBox([row(n) for n in SLIDERS[2:]] + [self.reset_button])],
-                   layout=w.Layout(flex_flow="row wrap")),   # two columns of sliders, one on a narrow screen
-            self.image, self.readout])
+
+        def row(n):
+            value = self.number_boxes.get(n) or self.value_labels[n]
+            r = w.HBox([self.controls[n], value], layout=w.Layout(align_items="center"))
+            r.add_class("ck-slider-row")
+            return r
+
+        sliders = w.HBox([w.VBox([row(n) for n in SLIDERS[:2]] + [row("output_range")]),
+                          w.VBox([row(n) for n in SLIDERS[2:]] + [self.reset_button])],
+                         layout=w.Layout(flex_flow="row wrap"))   # two columns of sliders, one on a narrow screen
+        sliders.add_class("ck-controls")
+        self.widget = w.VBox([phone_style(), *([self.watch] if self.watch is not None else []),
+                              sliders, self.image, self.image_narrow, self.readout])
+        self.widget.add_class("ck-explorer")
+        self.widget.add_class("ck-cost-explorer")
         self._relabel_controls()
         self._render(self.default, self.default, relabel=True)
         on_language_change(self._on_language)
@@ -211,6 +250,23 @@ class CostCurveExplorer:
         body = self.readout.value.split("<!--problem-->")[-1]
         self.readout.value = f"<p style='color:#c0392b'>⚠ {html.escape(message)}</p><!--problem-->{body}"
 
+    def _on_number(self, name: str, value) -> None:
+        """A typed value: onto the slider (on its grid, within its range), which redraws."""
+        if self._syncing or value is None:
+            return
+        c = self.controls[name]
+        c.value = self._on_grid(name, float(value), c.min, c.max)
+        if not _same(self.number_boxes[name].value, c.value):   # 305 typed, 310 on the grid: say it
+            self._syncing = True
+            try:
+                self.number_boxes[name].value = c.value
+            finally:
+                self._syncing = False
+
+    def _on_screen(self, _change=None) -> None:
+        """The page switched between the laptop and phone forms: bring the one now shown up to date."""
+        self.image.value, self.image_narrow.value = self._frames(self.image.value, self.image_narrow.value)
+
     def _on_change(self, _change=None) -> None:
         if getattr(self, "_muted", False):
             return
@@ -225,8 +281,8 @@ class CostCurveExplorer:
 
     def _render(self, old: CostScenario, new: CostScenario, relabel: bool = False) -> None:
         self.scenario = new
-        self.cost_plot.update(new, relabel=relabel)
-        self.learning_plot.update(new, relabel=relabel)
+        for plot in (self.cost_plot, self.learning_plot, self.cost_plot_narrow, self.learning_plot_narrow):
+            plot.update(new, relabel=relabel)
         self.key_points = self.cost_plot.key_points
         self.flags = new.flags()
         self.readout_text = describe_change(old, new, self._rows)
@@ -238,34 +294,55 @@ class CostCurveExplorer:
             f"{t('crossover', '交叉产量')} = {', '.join(f'{q:.4g}' for q in kp.crossovers) or t('none', '无')} "
             f"<i>({t('illustrative numbers', '示意性数字')})</i></p><p>{self.readout_text}</p>"
             + (f"<ul>{flags}</ul>" if flags else ""))
-        for n in SLIDERS:
-            self.value_labels[n].value = f"<b>{getattr(new, n):g}</b>"
+        self._syncing = True
+        try:
+            for n in SLIDERS:
+                self.number_boxes[n].value = float(getattr(new, n))
+        finally:
+            self._syncing = False
         self.value_labels["output_range"].value = f"<b>{new.output_min:g}–{new.output_max:g}</b>"
-        self.image.value = self._frame()
+        self.image.value, self.image_narrow.value = self._frames(self.image.value, self.image_narrow.value)
 
-    def _dynamic_artists(self) -> list:
-        cp, lp = self.cost_plot, self.learning_plot
+    def _frames(self, wide: bytes, narrow: bytes) -> tuple[bytes, bytes]:
+        """The laptop and phone frames. Only the one the page shows is drawn; the other keeps its
+        old frame until the screen changes. Until a browser has said which (headless runs, the
+        first moment of a page) the laptop frame stands in for the phone's, so nothing is drawn
+        twice and a phone whose page cannot report still sees a picture."""
+        phone = self.watch.narrow if self.watch is not None else None
+        if phone is None:
+            wide = self._frame("wide")
+            return wide, wide
+        if phone:
+            return wide, self._frame("narrow")
+        return self._frame("wide"), narrow
+
+    def _dynamic_artists(self, form: str = "wide") -> list:
+        cp, lp = ((self.cost_plot, self.learning_plot) if form == "wide"
+                  else (self.cost_plot_narrow, self.learning_plot_narrow))
         return [cp.cheaper_strip, *cp.lines.values(), *cp.drops.values(), *cp.points.values(),
                 *cp.labels.values(), *cp.crossover_lines, *cp.crossover_labels,
                 lp.base, lp.line, lp.marker, lp.label]
 
-    def _frame(self) -> bytes:
+    def _frame(self, form: str = "wide") -> bytes:
         """Blit: the static layer (axes, ticks, titles, legends; text is the slow part) is drawn
         once per layout and cached; a slider move redraws only the moving artists on top of it."""
         from PIL import Image
 
-        canvas = self.figure.canvas
-        for a in self._dynamic_artists():
+        figure = self.figure if form == "wide" else self.figure_narrow
+        cp, lp = ((self.cost_plot, self.learning_plot) if form == "wide"
+                  else (self.cost_plot_narrow, self.learning_plot_narrow))
+        cache = self._blit[form]
+        canvas = figure.canvas
+        for a in self._dynamic_artists(form):
             a.set_animated(True)
-        key = (self.cost_plot.ax.get_xlim(), self.cost_plot.ax.get_ylim(),
-               self.learning_plot.ax.get_xlim(), self.learning_plot.ax.get_ylim(), t("en", "zh"))
-        if key != getattr(self, "_layout_key", None):
+        key = (cp.ax.get_xlim(), cp.ax.get_ylim(), lp.ax.get_xlim(), lp.ax.get_ylim(), t("en", "zh"))
+        if key != cache.get("key"):
             canvas.draw()                      # full draw; animated artists are left out
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-            self._layout_key = key
+            cache["background"] = canvas.copy_from_bbox(figure.bbox)
+            cache["key"] = key
         else:
-            canvas.restore_region(self._background)
-        for a in self._dynamic_artists():
+            canvas.restore_region(cache["background"])
+        for a in self._dynamic_artists(form):
             a.axes.draw_artist(a)
         buf = io.BytesIO()
         Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1) \
@@ -277,6 +354,8 @@ class CostCurveExplorer:
         for name in SLIDERS:
             self.controls[name].description = str(self._rows.loc[name, col])
         self.controls["output_range"].description = t("Output range shown", "显示的产量范围")
+        for name in SLIDERS:   # a screen reader (and a phone's keyboard) names the box too
+            self.number_boxes[name].tooltip = str(self._rows.loc[name, col])
         self.reset_button.description = t("Reset to default", "恢复默认情景")
 
     def _on_language(self, _lang: str) -> None:

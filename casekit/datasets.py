@@ -10,6 +10,7 @@ True
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from . import i18n
 from ._guard import protect, short
+from ._yaml import StrictLoader
 from .errors import CasekitError
 
 __all__ = ["DATA_DIR", "dataset_names", "load_dataset", "codebook", "table", "metadata", "catalog", "DatasetMeta",
@@ -159,7 +161,7 @@ def metadata(name: str) -> DatasetMeta:
 def _metadata(key: str) -> DatasetMeta:
     path = DATA_DIR / f"{key}.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)   # no key twice
         return DatasetMeta.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise CasekitError(f"The provenance file {path.name} is malformed: {exc}") from None
@@ -297,7 +299,7 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
         for col, base in keep.items():
             doc = cb.get(col) if isinstance(col, str) else None
             if doc and base in out.columns:
-                heads[base] = _short(doc["zh"])
+                heads[base] = _named_columns(_short(doc["zh"]), cb, col)
         out = out.rename(columns=heads)
     out.index = _labelled_index(out.index, lang, cb, df.attrs.get("name"))
     ids = code_labels()
@@ -462,6 +464,16 @@ def catalog() -> pd.DataFrame:
     if zh and len(out):
         out.columns = ["数据集", "单元", "标题", "行数", "来源文献", "位置", "来源类型", "含示意数值"]
     return out
+
+
+def _named_columns(head: str, cb: dict, own: str) -> str:
+    """A Chinese header that names another column by its id ("ip_count的口径") names it by that
+    column's header instead ("表1中的知识产权数量的口径"): a reader never meets the id."""
+    for other, doc in cb.items():
+        if other != own and isinstance(other, str) and "_" in other and other in head \
+                and isinstance(doc, dict) and isinstance(doc.get("zh"), str):
+            head = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(other)}(?![A-Za-z0-9_])", _short(doc["zh"]), head)
+    return head
 
 
 def _short(desc: str) -> str:

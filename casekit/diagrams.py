@@ -8,6 +8,14 @@ presets fonts that carry Chinese glyphs. Show them with :func:`show`:
   (``graphviz-anywidget``, offline, no server-side program needed);
 * neither: the DOT source, with a one-line hint on how to install Graphviz.
 
+On a phone a diagram laid out for a laptop shrinks until its text cannot be read, so :func:`show`
+also draws a narrow form wherever the laptop form would put text under 11 px on a phone
+(:data:`PHONE_AREA_PX`): the builder's own narrow layout (a builder decorated with
+:func:`two_forms` draws it again under :func:`narrow_layout`, where :func:`pick` chooses the narrow
+values), else the graph turned on its side when that reads better. Both forms go into the output
+and the screen's width picks one (see :mod:`casekit.plotting`). A narrow form that still cannot be
+read at phone width is shown at the width where its text is 11 px, in a box that scrolls sideways.
+
 >>> g = digraph("demo")
 >>> g.node("a", "研发 R&D"); g.edge("a", "a")
 >>> "研发" in g.source
@@ -15,20 +23,25 @@ True
 """
 from __future__ import annotations
 
+import functools
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import graphviz
 
 from . import i18n
 from ._guard import output_path, prepare_dir, write_error
+from .plotting import responsive_html
 from .datasets import code_label, dataset_names, load_dataset, metadata
 from .errors import CasekitError
 from .units import unit_heading
 
 __all__ = ["FONTS", "digraph", "has_dot", "show", "save", "render_mode", "wrap", "INSTALL_HINT", "provenance_map"]
+# Not in __all__ (the kit's own builders use them): narrow_layout, is_narrow, pick, two_forms,
+# phone_text_px, PHONE_AREA_PX.
 
 # fontconfig and browsers both take a comma-separated fallback list.
 FONTS = "WenQuanYi Micro Hei,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,Helvetica,Arial,sans-serif"
@@ -68,6 +81,107 @@ def render_mode() -> str:
     return "source"
 
 
+# --------------------------------------------------------------------------------------------
+# The narrow form
+# --------------------------------------------------------------------------------------------
+PHONE_AREA_PX = 350      # a phone's output area (390 px wide, less the page's margins)
+MIN_PHONE_TEXT_PX = 11   # no diagram text under this at that width
+_narrow = {"on": False}
+
+
+@contextmanager
+def narrow_layout():
+    """Inside this block diagram builders draw their narrow (phone) form: :func:`pick` returns its
+    second value."""
+    old = _narrow["on"]
+    _narrow["on"] = True
+    try:
+        yield
+    finally:
+        _narrow["on"] = old
+
+
+def is_narrow() -> bool:
+    """True while a builder draws its narrow form."""
+    return _narrow["on"]
+
+
+def pick(wide: Any, narrow: Any) -> Any:
+    """``wide`` for the laptop form of a diagram, ``narrow`` for the phone form (builders write
+    ``wrap(label, pick(22, 12))``, ``rankdir=pick("LR", "TB")``)."""
+    return narrow if _narrow["on"] else wide
+
+
+def two_forms(builder: Callable[..., graphviz.Digraph]) -> Callable[..., graphviz.Digraph]:
+    """Decorate a diagram builder so the graph it returns can draw its narrow form again: the same
+    call, in the same language, under :func:`narrow_layout` (``graph.casekit_narrow()``)."""
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        g = builder(*args, **kwargs)
+        if not _narrow["on"] and isinstance(g, (graphviz.Digraph, graphviz.Graph)):
+            lang = i18n.get_language()
+
+            def narrow_form():
+                old = i18n.get_language()
+                i18n.set_language(lang)
+                try:
+                    with narrow_layout():
+                        return builder(*args, **kwargs)
+                finally:
+                    i18n.set_language(old)
+
+            g.casekit_narrow = narrow_form
+        return g
+    return wrapper
+
+
+def _svg_size(svg: str) -> tuple[float, float, float]:
+    """(width px, height px, smallest font px) of dot's SVG at its natural size (dot writes pt)."""
+    def px(attr: str) -> float:
+        m = re.search(rf'<svg[^>]*?\b{attr}="([\d.]+)(pt|px)?"', svg)
+        return float(m.group(1)) * (4 / 3 if (m.group(2) or "pt") == "pt" else 1) if m else 0.0
+
+    fonts = [float(x) for x in re.findall(r'font-size="([\d.]+)"', svg)]
+    return px("width"), px("height"), (min(fonts) * 4 / 3 if fonts else 14.0)
+
+
+def phone_text_px(svg: str) -> float:
+    """The smallest text of ``svg`` in px when shown on a phone (scaled down to fit, never up)."""
+    w, _h, font = _svg_size(svg)
+    return font * min(1.0, PHONE_AREA_PX / w) if w else font
+
+
+def _turned(graph: graphviz.Digraph | graphviz.Graph):
+    """A copy of ``graph`` laid out the other way (left to right <-> top to bottom)."""
+    flip = {"LR": "TB", "RL": "BT", "TB": "LR", "BT": "RL"}
+    g = graph.copy()
+    g.body = [re.sub(r'\brankdir=("?)(LR|RL|TB|BT)\1', lambda m: f"rankdir={flip[m.group(2)]}", line) for line in g.body]
+    if not any("rankdir=" in line for line in g.body):
+        g.graph_attr["rankdir"] = "LR"
+    return g
+
+
+def _narrow_svg(graph, wide: str) -> tuple[str | None, float | None]:
+    """(narrow SVG, width px to draw it at in a sideways-scrolling box, or None) for ``graph``
+    whose laptop form is ``wide``; (None, None) when ``wide`` reads on a phone as it is."""
+    if phone_text_px(wide) >= MIN_PHONE_TEXT_PX:
+        return None, None
+    build = getattr(graph, "casekit_narrow", None)
+    candidates = []
+    try:
+        if build is not None:
+            candidates.append(build().pipe(format="svg", encoding="utf-8"))
+        else:
+            candidates.append(_turned(graph).pipe(format="svg", encoding="utf-8"))
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, CasekitError):
+        pass
+    best = max(candidates + [wide], key=phone_text_px)
+    if phone_text_px(best) >= MIN_PHONE_TEXT_PX:
+        return _TITLE.sub("", best), None
+    w, _h, font = _svg_size(best)
+    return _TITLE.sub("", best), w * (MIN_PHONE_TEXT_PX + 0.5) / font
+
+
 def digraph(name: str | None = None, *, rankdir: str = "LR", **graph_attr: str) -> graphviz.Digraph:
     """A ``graphviz.Digraph`` preset for the kit: CJK-capable fonts, readable when projected."""
     g = graphviz.Digraph(name=name or "casekit")
@@ -89,6 +203,8 @@ def wrap(text: str, width: int = 22) -> str:
     '研发营销协\\n同提升自主\\n创新能力'
     >>> wrap("隐含经验类知识", 12)
     '隐含经验\\n类知识'
+
+    In a diagram's narrow form (:func:`narrow_layout`) a hyphenated word may break after its hyphen.
     """
     def cols(s: str) -> int:
         return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in s)
@@ -106,6 +222,8 @@ def wrap(text: str, width: int = 22) -> str:
     out: list[str] = []
     for para in str(text).split("\n"):
         tokens = re.findall(r"[\u2e80-\u9fff\uff00-\uffef][，、；：。）」”]?|[^\s\u2e80-\u9fff\uff00-\uffef]+\s*|\s+", para)
+        if _narrow["on"]:   # a phone's diagram also breaks "technology-|based" after its hyphen
+            tokens = [piece for tok in tokens for piece in re.findall(r"[^-–]+[-–]?\s*|[-–]\s*", tok)]
         lines = greedy(tokens, width)
         # even lines rather than a long one and a stub ("隐含经验类知" / "识")
         for w in range(-(-cols(para) // len(lines)), width):
@@ -148,18 +266,23 @@ class FittedSVG:
     Diagrams are laid out (wrapped labels, direction) so their text stays at least 10 px at that
     width; shrinking is the last resort, not the layout."""
 
-    def __init__(self, svg: str):
+    def __init__(self, svg: str, narrow: str | None = None, narrow_width_px: float | None = None):
         # dot gives every node, edge and graph a <title> holding its internal name (``cluster_s1``,
         # ``keda_t_deep``), which a browser shows as a tooltip: a reader sees labels, never those ids.
         self.data = _TITLE.sub("", svg)
+        # the phone's form (see show()), or None when this one reads on a phone too
+        self.narrow = _TITLE.sub("", narrow) if narrow else None
+        self.narrow_width_px = narrow_width_px
 
     def _repr_svg_(self) -> str:
         return self.data
 
     def _repr_html_(self) -> str:
-        body = re.sub(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", "", self.data)
-        body = body.replace("<svg ", '<svg style="max-width:100%;height:auto;display:block" ', 1)
-        return f'<div class="ck-diagram" style="max-width:100%">{body}</div>'
+        if self.narrow is None:
+            body = re.sub(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", "", self.data)
+            body = body.replace("<svg ", '<svg style="max-width:100%;height:auto;display:block" ', 1)
+            return f'<div class="ck-diagram" style="max-width:100%">{body}</div>'
+        return responsive_html(self.data, self.narrow, narrow_width_px=self.narrow_width_px, kind="ck-diagram")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self._repr_html_(), "image/svg+xml": self.data}
@@ -182,7 +305,14 @@ def _fitted_widget(source: str):
 
 
 def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:  # noqa: C901
-    """What a notebook cell should display for ``graph``, whatever this machine has."""
+    """What a notebook cell should display for ``graph``, whatever this machine has (with a narrow
+    form for phones where the laptop form would be unreadable on one)."""
+    return _show(graph)
+
+
+def _show(graph: graphviz.Digraph | graphviz.Graph, forms: str = "both") -> Any:  # noqa: C901
+    """:func:`show`; ``forms`` is ``"both"``, ``"wide"`` or ``"narrow"`` (an explorer that knows
+    which form the screen shows draws only that one on every change)."""
     if not isinstance(graph, (graphviz.Digraph, graphviz.Graph)):
         raise CasekitError(
             f"show() draws a graphviz diagram, but it was given {type(graph).__name__}. "
@@ -191,7 +321,17 @@ def show(graph: graphviz.Digraph | graphviz.Graph) -> Any:  # noqa: C901
     mode = render_mode()
     if mode == "svg":
         try:
-            return FittedSVG(graph.pipe(format="svg", encoding="utf-8"))
+            if forms == "narrow":
+                build = getattr(graph, "casekit_narrow", None)
+                small = (build() if build is not None else graph).pipe(format="svg", encoding="utf-8")
+                w, _h, font = _svg_size(small)
+                if phone_text_px(small) >= MIN_PHONE_TEXT_PX:
+                    return FittedSVG(small)
+                return FittedSVG(small, small, w * (MIN_PHONE_TEXT_PX + 0.5) / font)
+            wide = graph.pipe(format="svg", encoding="utf-8")
+            if forms == "wide":
+                return FittedSVG(wide)
+            return FittedSVG(wide, *_narrow_svg(graph, wide))
         except graphviz.ExecutableNotFound:
             mode = "wasm" if _has_wasm_widget() else "source"
         except graphviz.CalledProcessError as exc:  # a malformed graph: show what we can

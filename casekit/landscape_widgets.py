@@ -5,7 +5,8 @@ traceable or untraceable claims, whether to hide the vendor's product pitch, the
 the view (claim list or related figures side by side). The current result lives in Python state
 (``lens.result``, ``lens.pairs``, ``lens.counts``) so it can be tested without a browser; an
 ``HTML`` widget (``lens.table``) only displays it, so the view works the same in nbclient,
-JupyterLab and Voila.
+JupyterLab and Voila. On a phone the controls are a thumb's size, each with its name above it, and
+the claims read as a list of cards (see :mod:`casekit.tables`).
 
 >>> from casekit.landscape_widgets import SourceQualityLens
 >>> lens = SourceQualityLens()
@@ -17,6 +18,7 @@ JupyterLab and Voila.
 from __future__ import annotations
 
 import html
+import re
 
 import ipywidgets as widgets
 import pandas as pd
@@ -24,6 +26,8 @@ import pandas as pd
 from . import i18n, landscape
 from ._guard import arm, guarded, short
 from .errors import CasekitError
+from .plotting import phone_style
+from .tables import frame_html
 
 __all__ = ["SourceQualityLens", "source_quality_lens"]
 
@@ -77,8 +81,7 @@ class SourceQualityLens:
         self.status = widgets.HTML()
         self.table = widgets.HTML()
         self.problem_html = widgets.HTML()
-        # headings kept as widgets, so a language switch relabels them (they stayed English before)
-        self.headings = {k: widgets.HTML() for k in ("source_types", "show", "sort_by")}
+        # every control carries its own name (a description shown above it), relabelled on a language switch
         self.hint = widgets.HTML()
         self._box: widgets.Widget | None = None
         self._building = True
@@ -102,15 +105,20 @@ class SourceQualityLens:
         keep = (self.source_types.value, self.traceable.value, self.sort_by.value, self.view.value)
         building, self._building = self._building, True
         self.source_types.options = [(i18n.t(*landscape.SOURCE_TYPE_LABELS[s]), s) for s in landscape.SOURCE_TYPES]
-        self.source_types.description = ""
+        self.source_types.description = i18n.t("Source types", "来源类型")
+        self.source_types.style = {"description_width": "initial"}
+        self.source_types.add_class("ck-stack")
         self.traceable.options = [(i18n.t(*v), k) for k, v in _TRACE_FILTER.items()]
         self.sort_by.options = [(i18n.t(*v), k) for k, v in _SORT_LABELS.items()]
+        # every control named above it, in the current language
+        self.traceable.description = i18n.t("Show", "显示")
+        self.sort_by.description = i18n.t("Sort by", "排序")
+        for w in (self.traceable, self.sort_by):
+            w.style = {"description_width": "initial"}
+            w.add_class("ck-stack")
         self.view.options = [(i18n.t(*v), k) for k, v in _VIEWS.items()]
         self.hide_promotional.description = i18n.t("hide the vendor's product pitch", "隐藏厂商的产品推销")
         t = i18n.t
-        self.headings["source_types"].value = f"<b>{t('Source types', '来源类型')}</b>"
-        self.headings["show"].value = f"<b>{t('Show', '显示')}</b>"
-        self.headings["sort_by"].value = f"<b>{t('Sort by', '排序')}</b>"
         self.hint.value = ("<div style='color:#555;font-size:11px;line-height:14px'>"
                            + t("Ctrl-click (⌘-click on a Mac) to pick several; Shift-click for a run.",
                                "按住 Ctrl（Mac 上按 ⌘）点击可多选；按住 Shift 点击可连选。") + "</div>")
@@ -199,27 +207,34 @@ class SourceQualityLens:
                     + "</small></p>" + self._claims_html())
         else:
             body = self._claims_html()
-        self.table.value = f"<div style='max-height:420px;overflow:auto;font-size:12px'>{body}</div>"
+        # a box that scrolls on its own on a laptop; on a phone the page scrolls (no scroll inside a scroll)
+        self.table.value = f"<div class='ck-scrollbox' style='max-height:420px;overflow:auto;font-size:12px'>{body}</div>"
 
     def _claims_html(self) -> str:
         tab = self.display_table()
-        body = tab.to_html(index=False, escape=True)
+        body = frame_html(tab)
+        # the row numbers say nothing here (the laptop table never showed them): hidden
+        body = body.replace("<table ", "<table style='font-size:12px' ", 1).replace(
+            "</style>", ".ck-lens-claims tr>:first-child{display:none!important}</style>", 1)
+        body = body.replace('<div class="ck-frame"', '<div class="ck-frame ck-lens-claims"', 1)
         # colour the 'backed by' cells so untraceable claims stand out when projected
         for label, trace in zip(tab.iloc[:, 5], self.result["traceability"].astype(str)):
-            cell = f"<td>{html.escape(label)}</td>"
-            body = body.replace(cell, f"<td style='color:{_TRACE_COLOURS[trace]};font-weight:bold'>{html.escape(label)}</td>", 1)
+            cell = re.compile(r"<td( data-label=\"[^\"]*\")?>" + re.escape(html.escape(label)) + "</td>")
+            body = cell.sub(lambda m: f"<td{m.group(1) or ''} style='color:{_TRACE_COLOURS[trace]};font-weight:bold'>"
+                                      f"{html.escape(label)}</td>", body, count=1)
         return body
 
     def widget(self) -> widgets.Widget:
         """The assembled controls, status line and output (built once; relabelled on a language switch)."""
         if self._box is None:
             head = widgets.HBox([
-                widgets.VBox([self.headings["source_types"], self.source_types, self.hint],
+                widgets.VBox([self.source_types, self.hint],
                              layout=widgets.Layout(width="240px")),
-                widgets.VBox([self.headings["show"], self.traceable, self.hide_promotional]),
-                widgets.VBox([self.headings["sort_by"], self.sort_by]),
+                widgets.VBox([self.traceable, self.hide_promotional]),
+                widgets.VBox([self.sort_by]),
             ], layout=widgets.Layout(flex_flow="row wrap"))
-            self._box = widgets.VBox([head, self.view, self.problem_html, self.status, self.table])
+            self._box = widgets.VBox([phone_style(), head, self.view, self.problem_html, self.status, self.table])
+            self._box.add_class("ck-explorer")
         return self._box
 
     def _ipython_display_(self):

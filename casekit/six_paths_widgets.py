@@ -6,6 +6,10 @@ typical little giant (unit 2); a reset button. The computation is :func:`casekit
 this module only wires controls to it. Results live in Python state (``advisor.advice``), so
 tests and notebooks read them without going through the browser.
 
+On a phone (see :mod:`casekit.plotting`) each control has its name on the line above it and is a
+thumb's size, and a short ranking (the three best fits) stays in view at the foot of the screen
+while the controls are scrolled through; the full ranking follows the controls.
+
 >>> from casekit.six_paths_widgets import PathFitAdvisor
 >>> a = PathFitAdvisor(preset="hisense_chip")
 >>> a.advice.top.path
@@ -24,6 +28,7 @@ import ipywidgets as W
 from . import i18n
 from ._guard import arm, guarded, short
 from .errors import CasekitError
+from .plotting import phone_style
 from .six_paths import (FOR_THRESHOLD, Advice, _path_names, advise, default_profile, factors, preset,
                         preset_info, preset_names)
 
@@ -64,14 +69,18 @@ class PathFitAdvisor:
         for f in self._factors.itertuples():
             if f.kind == "bool":
                 c = Toggle(options=[("–", False), ("✓", True)], value=bool(start[f.factor]),
-                           style={"button_width": "48px"}, layout=W.Layout(width=f"{_CONTROL_W}px"))
+                           style={"button_width": "48px", "description_width": f"{_LABEL_W}px"},
+                           layout=W.Layout(width=f"{_LABEL_W + _CONTROL_W}px"))
             else:
                 c = Slider(value=int(start[f.factor]), min=int(f.min), max=int(f.max), step=1,
-                           continuous_update=True, layout=W.Layout(width=f"{_CONTROL_W}px"))
+                           continuous_update=True, style={"description_width": f"{_LABEL_W}px"},
+                           layout=W.Layout(width=f"{_LABEL_W + _CONTROL_W}px"))
+            # its name is the control's own label (a phone shows it above the control)
+            c.description_allow_html = True
+            c.add_class("ck-factor")
             arm(c, self._report, label=f.factor)
             c.observe(self._on_change, names="value")
             self.controls[f.factor] = c
-        self._labels = {k: W.HTML() for k in self.controls}
         self.preset_picker = arm(guarded(W.Dropdown)(layout=W.Layout(width="340px")), self._report)
         self.preset_picker.observe(self._on_preset, names="value")
         self.reset_button = W.Button(icon="undo")
@@ -80,20 +89,25 @@ class PathFitAdvisor:
         self.preset_note = W.HTML()
         self.result_html = W.HTML()
         self.problem_html = W.HTML()
-        rows = [W.HBox([self._labels[k], self.controls[k]], layout=W.Layout(align_items="center"))
-                for k in self.controls]
-        for lab in self._labels.values():
-            lab.layout = W.Layout(width=f"{_LABEL_W}px")
+        self.top_html = W.HTML()          # a phone's short ranking, kept in view under the controls
+        self.top_html.add_class("ck-sticky")
+        self.top_html.add_class("ck-phone-only")
+        rows = [W.HBox([self.controls[k]], layout=W.Layout(align_items="center")) for k in self.controls]
+        for r in rows:
+            r.add_class("ck-factor-row")
         self.controls_box = W.VBox(rows, layout=W.Layout(width=f"{_LABEL_W + _CONTROL_W + 10}px"))
         self.ranking_box = W.Box([self.result_html], layout=W.Layout(
             width=f"{_RANKING_W}px", max_height=f"{_RANKING_H}px", overflow="auto"))
+        self.ranking_box.add_class("ck-scrollbox")
         self.box = W.VBox([
+            phone_style(),
             self.header,
-            W.HBox([self.preset_picker, self.reset_button]),
+            W.HBox([self.preset_picker, self.reset_button], layout=W.Layout(align_items="flex-end")),
             self.preset_note,
             self.problem_html,
-            W.HBox([self.controls_box, self.ranking_box]),
+            W.HBox([self.controls_box, self.top_html, self.ranking_box]),
         ])
+        self.box.add_class("ck-explorer")
         self._relabel()
         i18n.on_language_change(self._on_language)
         if preset is not None:
@@ -175,6 +189,7 @@ class PathFitAdvisor:
         self.problem_html.value = ""
         self.advice: Advice = advise(self.profile)
         self.result_html.value = self._render(self.advice)
+        self.top_html.value = self._render_top(self.advice)
         self.preset_note.value = self._preset_note()
         self.updates += 1
         self.last_update_ms = (time.perf_counter() - t0) * 1000
@@ -185,11 +200,10 @@ class PathFitAdvisor:
     def _relabel(self) -> None:
         L = i18n.get_language()
         for f in self._factors.itertuples():
-            self._labels[f.factor].value = (
-                # a block with its own line height: JupyterLab gives HTML widgets 28-px lines, which made
-                # three-line labels 84 px tall and the advisor about 1,200 px
-                f"<div style='font-size:12px;line-height:14px' "
-                f"title='{html.escape(getattr(f, 'help_' + L))}'>{html.escape(getattr(f, 'label_' + L))}</div>")
+            # a block with its own line height: JupyterLab gives widget labels 28-px lines, which made
+            # three-line labels 84 px tall and the advisor about 1,200 px (the kit's CSS sets 14 px)
+            self.controls[f.factor].description = (
+                f"<span title='{html.escape(getattr(f, 'help_' + L))}'>{html.escape(getattr(f, 'label_' + L))}</span>")
             self.controls[f.factor].tooltip = getattr(f, "help_" + L)
         current = self.preset_picker.value
         options = [(i18n.t("(your own profile)", "（自定义画像）"), _CUSTOM)]
@@ -201,6 +215,8 @@ class PathFitAdvisor:
         finally:
             self._hold = False
         self.preset_picker.description = i18n.t("Preset", "预设")
+        self.preset_picker.style = {"description_width": "initial"}
+        self.preset_picker.add_class("ck-stack")
         self.reset_button.description = i18n.t("Reset", "重置")
         self.header.value = "<b>{}</b><br><small>{}</small>".format(
             html.escape(i18n.t("Path-fit advisor: which of the six paths suits this firm or cluster?",
@@ -211,6 +227,7 @@ class PathFitAdvisor:
                                "鼠标悬停在标签上可查看分值说明。")))
         if hasattr(self, "advice"):
             self.result_html.value = self._render(self.advice)
+            self.top_html.value = self._render_top(self.advice)
             self.preset_note.value = self._preset_note()
 
     def _shown_preset(self) -> str | None:
@@ -233,6 +250,16 @@ class PathFitAdvisor:
             html.escape(info["name_" + L]), edited, html.escape(info["period_" + L]),
             html.escape(i18n.t("Path(s) the source reports", "原文报告的路径")), html.escape(taken_txt),
             html.escape(info["rationale_" + L]), html.escape(info["cite"]))
+
+    def _render_top(self, advice: Advice) -> str:
+        """The three best fits in one short block: what a phone keeps in view while sliders move."""
+        head = html.escape(i18n.t("Best fits (full ranking below the controls)", "最匹配的路径（完整排序见控件下方）"))
+        items = "".join(
+            f"<div><b>{f.rank}. {html.escape(f.name)}</b> {f.fit:.0f}"
+            + (" <span style='color:#c0392b'>" + html.escape(i18n.t("prerequisite missing", "缺少前提")) + "</span>"
+               if f.capped else "") + "</div>"
+            for f in advice.ranking[:3])
+        return f"<div style='font-size:14px;line-height:1.45'><small>{head}</small>{items}</div>"
 
     def _render(self, advice: Advice) -> str:
         name = self._shown_preset()

@@ -64,7 +64,7 @@ def test_borrow_a_stage_from_the_other_firm_and_switch_firm():
 
 
 def test_third_case_and_language_switch():
-    from tests.test_collaboration import THIRD
+    from test_collaboration import THIRD
 
     third = co.load_case(THIRD)
     e = StageExplorer(third, draw=False)

@@ -40,7 +40,7 @@ def test_wide_diagram_fits_the_output_area_and_is_saved_full_size(tmp_path):
     shown = diagrams.show(wide)
     bundle = shown._repr_mimebundle_()
     html = bundle["text/html"]
-    assert re.search(r'<svg style="max-width:100%;height:auto[^"]*"[^>]*viewBox="[\d. ]+"', html)
+    assert re.search(r'<svg [^>]*style="max-width:100%;height:auto[^"]*"[^>]*viewBox="[\d. ]+"', html)
     assert "<?xml" not in html and "<!DOCTYPE" not in html
     saved = diagrams.save(wide, tmp_path / "wide.svg").read_text(encoding="utf-8")
     width = lambda svg: re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1)  # noqa: E731
@@ -95,6 +95,75 @@ def test_every_diagram_is_legible_at_a_laptops_notebook_width(name, lang):
     svg = diagrams.show(_kit_diagrams()[name]()).data
     px = smallest_text_px(svg)
     assert px >= 10, f"{name} ({lang}): its smallest text would be drawn at {px:.1f} px in an {OUTPUT_AREA_PX}-px output area"
+
+
+# A phone's output area is about 350 px (390 px wide, less the page's margins): a diagram whose
+# laptop form would put text under 11 px there carries a narrow form that does not, or, where no
+# layout gets that narrow, a form drawn at the width that keeps 11 px, panned in its own box. The
+# diagrams still panned on a phone (say so when one gets its own narrow layout: this list is strict).
+PANNED = {"provenance_map", "cluster_network", "knowledge_integration"}
+
+
+@needs_dot
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", sorted(_kit_diagrams()))
+def test_every_diagram_reads_on_a_phone(name, lang):
+    casekit.set_language(lang)
+    shown = diagrams.show(_kit_diagrams()[name]())
+    wide = diagrams.phone_text_px(shown.data)
+    if shown.narrow is None:
+        assert wide >= 11, f"{name} ({lang}): {wide:.1f}-px text on a phone and no narrow form"
+        return
+    assert wide < 11, f"{name} ({lang}): a narrow form drawn for a diagram that already reads on a phone"
+    html = shown._repr_html_()
+    assert html.count("<svg") == 2 and "@media (max-width:600px)" in html, "both forms, the screen picks one"
+    w, _h, font = diagrams._svg_size(shown.narrow)
+    if shown.narrow_width_px is None:
+        px = diagrams.phone_text_px(shown.narrow)
+        assert px >= 11, f"{name} ({lang}): the narrow form's text is {px:.1f} px on a phone"
+        assert name not in PANNED, f"{name} now reads on a phone without panning: take it off PANNED"
+    else:
+        assert name in PANNED, f"{name} ({lang}): only {sorted(PANNED)} may be panned on a phone"
+        assert font * shown.narrow_width_px / w >= 11 and "ck-scroll" in html
+
+
+@needs_dot
+def test_a_builders_narrow_form_is_the_same_call_in_the_same_language():
+    from casekit import collaboration_diagrams as cd
+
+    casekit.set_language("zh")
+    g = cd.framework()
+    casekit.set_language("en")
+    narrow = g.casekit_narrow()
+    assert "研发" in narrow.source and "rankdir=TB" in narrow.source and "rankdir=LR" in g.source
+    assert casekit.get_language() == "en", "drawing the narrow form leaves the language as it was"
+    assert not diagrams.is_narrow()
+
+
+@needs_dot
+def test_a_diagram_of_ones_own_is_turned_when_that_reads_better():
+    chain = diagrams.digraph("chain", rankdir="LR")
+    for i in range(8):
+        chain.node(f"n{i}", f"step {i}")
+        if i:
+            chain.edge(f"n{i - 1}", f"n{i}")
+    shown = diagrams.show(chain)
+    assert shown.narrow is not None and shown.narrow_width_px is None
+    assert diagrams.phone_text_px(shown.narrow) >= 11
+
+
+def test_inline_svgs_never_share_an_id():
+    from casekit.plotting import inline_svg_markup
+
+    svg = '<?xml version="1.0"?>\n<svg width="10pt" viewBox="0 0 10 10"><defs><path id="m1"/></defs><use xlink:href="#m1"/>' \
+          '<g clip-path="url(#p2)"/><style type="text/css">*{stroke-linejoin: round}</style></svg>'
+    a, b = inline_svg_markup(svg), inline_svg_markup(svg)
+    ids = lambda s: set(__import__("re").findall(r'id="([^"]+)"', s))  # noqa: E731
+    assert ids(a) and not ids(a) & ids(b)
+    assert 'href="#' + next(iter(ids(a))) in a and "url(#" in a and "<?xml" not in a
+    import re
+
+    assert re.search(r'<style type="text/css">\.ck-svg\d+ \*\{', a), "matplotlib's catch-all style stays inside its SVG"
 
 
 def test_wasm_widget_without_dot(monkeypatch):

@@ -101,5 +101,6 @@ def test_bad_options():
 def test_widget_assembles():
     lens = SourceQualityLens(view="side_by_side")
     w = lens.widget()
-    assert len(w.children) == 5 and lens.problem_html in w.children
+    assert len(w.children) == 6 and lens.problem_html in w.children     # the first: the phone's style
+    assert "ck-explorer" in w._dom_classes
     assert lens.widget() is w          # built once

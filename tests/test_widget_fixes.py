@@ -61,15 +61,44 @@ def test_04_reset_puts_slider_and_model_back_together(cost):
 def test_04_values_are_shown_whole_beside_the_sliders(cost):
     for name, c in cost.controls.items():
         assert c.readout is False, name            # the cut-off readout box is gone
-    assert cost.value_labels["innovation_fixed_cost"].value == "<b>300</b>"
-    assert cost.value_labels["variable_cost_saving"].value == "<b>0.4</b>"
+    # a number box beside each slider shows its value whole (and takes a typed one: a phone's
+    # swipe is coarse); the output range keeps its label
+    assert cost.number_boxes["innovation_fixed_cost"].value == 300
+    assert cost.number_boxes["variable_cost_saving"].value == pytest.approx(0.4)
     cost.controls["variable_cost_saving"].value = 0.45
-    assert cost.value_labels["variable_cost_saving"].value == "<b>0.45</b>"
+    assert cost.number_boxes["variable_cost_saving"].value == pytest.approx(0.45)
     assert cost.value_labels["output_range"].value == "<b>1–200</b>"
-    assert all(lab.layout.width == "80px" for lab in cost.value_labels.values())
+    assert all(box.layout.width == "80px" for box in [*cost.number_boxes.values(), *cost.value_labels.values()])
     for c in cost.controls.values():                 # names whole too ("Extra fixed cost of innovating ΔF")
         assert c.style.description_width == "initial"
         assert int(c.layout.width.removesuffix("px")) + 80 <= 848 - 30
+
+
+def test_04_a_typed_value_moves_the_slider_onto_its_grid(cost):
+    box = cost.number_boxes["innovation_fixed_cost"]
+    box.value = 450
+    assert cost.controls["innovation_fixed_cost"].value == 450 == cost.scenario.innovation_fixed_cost
+    box.value = 456                                    # the slider's step is 10: 460, and the box says so
+    assert cost.scenario.innovation_fixed_cost == 460 and box.value == 460
+    cost.number_boxes["cumulative_output"].value = 400
+    assert cost.scenario.cumulative_output == 400
+
+
+def test_04_only_the_form_on_screen_is_redrawn(cost):
+    """A browser says whether the page shows the phone's picture; a move redraws only that one."""
+    wide, narrow = cost.image.value, cost.image_narrow.value
+    assert narrow == wide, "until a browser reports, the laptop frame stands in for the phone's"
+    cost.watch.narrow = True
+    phone = cost.image_narrow.value
+    assert phone != wide and cost.image.value == wide
+    from PIL import Image
+    import io
+
+    assert Image.open(io.BytesIO(phone)).size[0] < 360 < Image.open(io.BytesIO(wide)).size[0]
+    cost.controls["innovation_fixed_cost"].value = 500
+    assert cost.image_narrow.value != phone and cost.image.value == wide
+    cost.watch.narrow = False                         # the window grew: the laptop frame catches up
+    assert cost.image.value != wide
 
 
 def test_04_reset_does_not_report_a_change_of_float_dust(cost):
@@ -220,11 +249,14 @@ def test_03_editing_a_preset_switches_to_own_profile():
 
 
 def test_03_advisor_fits_a_laptop_output_area():
-    from casekit.six_paths_widgets import PathFitAdvisor
+    from casekit.plotting import PHONE_CSS
+    from casekit.six_paths_widgets import _LABEL_W, PathFitAdvisor
 
     a = PathFitAdvisor(preset="haier_tv")
     main = a.box.children[-1]
-    assert list(main.children) == [a.controls_box, a.ranking_box]     # the ranking beside the sliders
+    # the ranking beside the sliders (the short ranking between them shows on a phone only)
+    assert list(main.children) == [a.controls_box, a.top_html, a.ranking_box]
+    assert "ck-phone-only" in a.top_html._dom_classes
     px = lambda v: int(str(v).removesuffix("px"))  # noqa: E731
     assert px(a.controls_box.layout.width) + px(a.ranking_box.layout.width) <= 848 - 30
     ranking_h = px(a.ranking_box.layout.max_height)
@@ -236,12 +268,14 @@ def test_03_advisor_fits_a_laptop_output_area():
 
     from casekit import six_paths as sp
 
-    label_w = px(a._labels["capital"].layout.width)
+    label_w = _LABEL_W
+    assert a.controls["capital"].style.description_width == f"{label_w}px"
     for lang in ("label_en", "label_zh"):
         rows = [max(32, 14 * math.ceil(len(lab) * (6.5 if lang == "label_en" else 12) / label_w) + 4)
                 for lab in sp.factors()[lang]]
         assert max(sum(rows), ranking_h) + 190 < 720, (lang, sum(rows))
-    assert "line-height:14px" in a._labels["capital"].value      # not JupyterLab's 28-px lines
+    assert "ck-factor" in a.controls["capital"]._dom_classes
+    assert ".ck-factor>.widget-label{white-space:normal;line-height:14px" in PHONE_CSS   # not 28-px lines
 
 
 def test_03_bad_values_are_one_line():
@@ -264,13 +298,13 @@ def test_01_headings_follow_the_language():
     from casekit.landscape_widgets import SourceQualityLens
 
     lens = SourceQualityLens()
-    box = lens.widget()
+    lens.widget()
     casekit.set_language("zh")                     # old: "Source types / Show / Sort by" stayed English
-    texts = [h.value for h in lens.headings.values()]
-    assert texts == ["<b>来源类型</b>", "<b>显示</b>", "<b>排序</b>"]
-    rendered = repr([c.value for row in box.children[0].children for c in row.children if hasattr(c, "value")
-                     and isinstance(c.value, str)])
-    assert "来源类型" in rendered and "Source types" not in rendered
+    # each control's own label (shown above it), not a heading beside it
+    texts = [w.description for w in (lens.source_types, lens.traceable, lens.sort_by)]
+    assert texts == ["来源类型", "显示", "排序"]
+    casekit.set_language("en")
+    assert [w.description for w in (lens.source_types, lens.traceable, lens.sort_by)] == ["Source types", "Show", "Sort by"]
 
 
 def test_01_side_by_side_names_topics_in_one_header_row():
@@ -304,7 +338,8 @@ def test_01_multi_select_has_a_bilingual_hint():
     lens = SourceQualityLens()
     box = lens.widget()
     assert "Ctrl-click" in lens.hint.value and "⌘" in lens.hint.value
-    assert lens.hint in box.children[0].children[0].children
+    head = next(c for c in box.children if hasattr(c, "children") and c.children)
+    assert lens.hint in head.children[0].children
     casekit.set_language("zh")
     assert "Ctrl" in lens.hint.value and "多选" in lens.hint.value
 

@@ -49,12 +49,6 @@ UNITS = ["01_srdi_landscape", "02_keda_zhongtu", "03_qingdao_six_paths", "04_in_
 AWAITING_NOTEBOOK_FIX: dict[tuple[str, str], set[str]] = {
     ("01_srdi_landscape", "zh"): {"python list: ['来源只是"},
     ("01_srdi_landscape", "en"): {"python list: ['The sources list"},
-    ("02_keda_zhongtu", "zh"): {"markdown: **值得注意的一处不一致：**", "python list: ['客户需求感知能力'",
-                                "python list: ['表2各行相加"},
-    ("02_keda_zhongtu", "en"): {"markdown: **值得注意的一处不一致：**", "python list: [\"Table 2's rows",
-                                "python list: ['customer-demand perception"},
-    ("03_qingdao_six_paths", "zh"): {"python list: ['海尔彩电的联盟", "python list: ['科达自控', '中涂交通']"},
-    ("03_qingdao_six_paths", "en"): {"python list: [\"Haier TV's alliance", "python list: ['Keda Automatic Control'"},
     ("04_in_firm_cluster_costs", "zh"): {"python list: ['原文只为三项劣势"},
     ("04_in_firm_cluster_costs", "en"): {"python list: [\"The source names a countermeasure"},
 }

@@ -12,7 +12,8 @@ MODULES = ["casekit", "casekit.datasets", "casekit.units", "casekit.errors", "ca
            "casekit.plotting", "casekit.landscape", "casekit.landscape_diagrams", "casekit.landscape_widgets",
            "casekit.collaboration", "casekit.collaboration_diagrams", "casekit.collaboration_widgets",
            "casekit.six_paths", "casekit.six_paths_diagrams", "casekit.six_paths_widgets",
-           "casekit.cost_curves", "casekit.cost_curves_plots", "casekit.cost_curves_widgets", "casekit.schemas"]
+           "casekit.cost_curves", "casekit.cost_curves_plots", "casekit.cost_curves_widgets", "casekit.schemas",
+           "casekit.decision_cases", "casekit.reveal", "casekit.live"]
 
 HEAD = """# casekit public API · 公开接口
 

@@ -62,7 +62,8 @@ _HIDE = f"<style>.celltag_{SEQUEL_TAG}{{display:none!important}}</style>"
 _CSS = """<style>
 .ck-choice button.widget-button,.ck-choice .widget-button{min-height:44px;height:auto;white-space:normal;
  text-align:left;line-height:1.35;padding:8px 12px;margin:3px 0}
-.ck-choice textarea{min-height:64px;font-size:15px}.ck-choice .ck-q{font-size:15px;line-height:1.5}
+.ck-choice textarea{min-height:64px;font-size:15px}.ck-choice .ck-q{font-size:15px;line-height:1.5;max-width:100%;
+ box-sizing:border-box;overflow-wrap:anywhere;padding-right:2px}
 .ck-reveal-button.widget-button{min-height:48px;height:auto;white-space:normal;font-size:15px}
 .ck-choice .ck-state{display:inline-block;font-size:13px;padding:1px 8px;border-radius:10px;margin-left:6px;
  vertical-align:1px}.ck-state.ck-open{background:#e3f4e6;color:#185c27}.ck-state.ck-closed{background:#eee;color:#444}

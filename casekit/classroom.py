@@ -1,6 +1,6 @@
 """The classroom server: the narrative units as web apps for students who do not code (Voilà).
 
-    python -m casekit.classroom --lang zh --unit 2 --class-size 40 --lan   # today's class: unit 2, 40 students
+    python -m casekit.classroom --lang zh --unit 2 --class-size 40 --lan   # today's class: Unit 2 (Keda & Zhongtu) for a class of 40
     python -m casekit.classroom --port 8866 --token SECRET --lang zh         # or: make serve
 
 A thin launcher around Voilà's own options: Voilà strips every code cell (``strip_sources``),
@@ -57,11 +57,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import live_server
 from . import units as _units
 from .decision_cases import case_html
 from .errors import CasekitError
 from .handout import narrative_dir
 from .language import order_text
+from .reveal import mark_sequel
 
 __all__ = ["UNITS", "LAB_ONLY_TAG", "units", "shown_case", "served_copy", "prepare_folder", "unit_titles", "lan_address",
            "ping_settings", "plan_class", "ClassPlan", "available_memory_mb", "build_argv", "build_config",
@@ -154,7 +156,9 @@ def served_copy(nb: dict, lang: str) -> dict:
        as HTML, so the case shows at once while the kernel runs the rest;
     3. a notebook's own ``set_language("en")`` follows the class language;
     4. text cells put the class language's paragraph first;
-    5. code cells lose their saved outputs (the student's kernel makes them afresh).
+    5. code cells lose their saved outputs (the student's kernel makes them afresh);
+    6. the cells after the reveal (``ck-reveal``) are tagged ``ck-sequel``: hidden on the page until
+       the reveal is pressed, or, in a live session, until the instructor releases case B.
     """
     out = json.loads(json.dumps(nb))          # a deep copy, JSON-shaped as on disk
     cells = []
@@ -178,6 +182,7 @@ def served_copy(nb: dict, lang: str) -> dict:
             cell["source"] = order_text(text, lang)                               # 4
         cells.append(cell)
     out["cells"] = cells
+    mark_sequel(out)                                                              # 6
     return out
 
 
@@ -650,7 +655,7 @@ class PageWatch:
 
 
 def _make_app(max_students: int, lang: str, cell_timeout: int = CELL_TIMEOUT, grace: int = GRACE,
-              shell_dir: Path | None = None):
+              shell_dir: Path | None = None, live=None):
     """Voilà's app with casekit's index, unit list, cap, page shell and page watch (imported late:
     Voilà is an extra)."""
     import logging
@@ -681,6 +686,8 @@ def _make_app(max_students: int, lang: str, cell_timeout: int = CELL_TIMEOUT, gr
             # Sets the _xsrf cookie: Voilà's page sends it with the shutdown request when its tab
             # closes (without it the request is refused and the kernel lingers until culled).
             self.xsrf_token  # noqa: B018
+            if live is not None:   # the live session: this browser's student id, handed to the page's kernel
+                live.on_page(self)
             if not app.reserve():
                 self.set_status(503)
                 self.set_header("Retry-After", "20")
@@ -823,7 +830,7 @@ def _make_app(max_students: int, lang: str, cell_timeout: int = CELL_TIMEOUT, gr
             self._pending = max(0, self._pending - 1)
 
         def init_handlers(self):
-            ours = []
+            ours = live.handlers(self.server_url) if live is not None else []
             for handler in super().init_handlers():
                 pattern, cls = handler[0], handler[1]
                 if cls is TornadoVoilaTreeHandler:
@@ -886,6 +893,15 @@ def _parser() -> argparse.ArgumentParser:
                         f"kernel; a page back sooner finds it as it left it (default {GRACE})")
     p.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
                    help=f"seconds a cell of a page may run before the page says to reload (default {CELL_TIMEOUT})")
+    p.add_argument("--class-folder", metavar="DIR",
+                   help="the live session: keep the class's decisions in DIR (SQLite; created if missing) and serve the "
+                        "instructor's page / 实时投票：本班决策保存在 DIR 中，并提供教师页面")
+    p.add_argument("--class-name", help="a label for a new class folder, e.g. 'MBA 2025 A' (checked when reopening)")
+    p.add_argument("--instructor-token",
+                   help="the instructor's own key for /casekit/instructor (default: a random one, printed here only); "
+                        "never the students' --token")
+    p.add_argument("--names", action="store_true",
+                   help="a new class gives names with its votes (default: anonymous) / 实名投票（默认匿名）")
     p.add_argument("--cull-idle", type=int, default=1200,
                    help="shut a student kernel down after this many idle seconds with no page open (default "
                         "1200; pages that are gone free their kernels after --grace)")
@@ -1004,17 +1020,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CasekitError as exc:
         print(exc, file=sys.stderr)
         return 1
-    os.environ["CASEKIT_LANG"] = lang   # every kernel inherits the server's environment
+    # Every kernel inherits the server's environment: the class language, and that it is a classroom
+    # (a student's answers stay in the page's kernel, never in a shared file). Restored on the way out.
+    saved_env = {k: os.environ.get(k) for k in ("CASEKIT_LANG", "CASEKIT_CLASSROOM")}
+    os.environ["CASEKIT_LANG"] = lang
+    os.environ["CASEKIT_CLASSROOM"] = "1"
     token = args.token or secrets.token_urlsafe(9)
+    try:
+        live = live_server.install(args, lang, token)
+    except CasekitError as exc:
+        print(exc, file=sys.stderr)
+        shutil.rmtree(root, ignore_errors=True)
+        _restore(saved_env)
+        return 1
+    if live is not None:
+        live.prepare(folder)
+        saved_env.update({k: os.environ.get(k) for k in live.kernel_env()})
+        os.environ.update(live.kernel_env())   # every kernel inherits the class folder
     host = lan_address() if args.lan else "127.0.0.1"
     print_welcome(f"http://{host}:{args.port}/?token={token}", args.lan, plan=plan)
+    if live is not None:
+        print(live.welcome(f"http://{host}:{args.port}/"), flush=True)
     try:
-        _serve(_make_app(plan.max_students, lang, args.cell_timeout, grace, shell),
-               build_argv(folder, args.port, token, args.lan, args.pool, args.cull_idle),
+        _serve(_make_app(plan.max_students, lang, args.cell_timeout, grace, shell, live=live),
+               build_argv(folder, args.port, token, args.lan, args.pool, args.cull_idle)
+               + (live.voila_argv() if live is not None else []),
                build_config(args.pool, plan.warm, args.cell_timeout, grace, args.fill_delay))
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        _restore(saved_env)
     return 0
+
+
+def _restore(saved: dict) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 if __name__ == "__main__":

@@ -684,12 +684,16 @@ class WhatHappened:
             self.button.layout.display = "none"
             self.body.value = dc.case_html(self.unit, lang, part="B")
             return
+        exercise = dc.load_case(self.unit).kind == "analysis_exercise"
         if self.live is not None:
             self.button.layout.display = "none"
-            self.body.value = _HIDE + "<p class='ck-live-note ck-wait-b'>" + t(
+            self.body.value = _HIDE + "<p class='ck-live-note ck-wait-b'>" + (t(
+                "The source's conclusions open here when your instructor releases them, after the class has decided "
+                "and discussed. You need not reload: they appear by themselves.",
+                "资料的结论会在全班决策、讨论之后，由老师在这里公布。无需刷新页面，它会自动出现。") if exercise else t(
                 "Case B (what happened) opens here when your instructor releases it, after the class has decided "
                 "and discussed. You need not reload: it appears by itself.",
-                "B 案例（后来发生了什么）会在全班决策、讨论之后，由老师在这里公布。无需刷新页面，它会自动出现。") + "</p>"
+                "B 案例（后来发生了什么）会在全班决策、讨论之后，由老师在这里公布。无需刷新页面，它会自动出现。")) + "</p>"
             return
         self.button.layout.display = None
         if self._asked:
@@ -698,6 +702,13 @@ class WhatHappened:
                 "You have not picked a decision above yet. The discussion works best when everyone has committed "
                 "first; press again to see what happened anyway.",
                 "你还没有在上面做出选择。大家先各自表态，讨论效果最好；如仍要现在看结果，请再按一次。") + "</p>"
+            return
+        if exercise:
+            self.button.description = t("Show what the source concludes", "看看资料的结论")
+            self.body.value = _HIDE + "<p>" + t(
+                "Open this after you have decided and the class has discussed: it shows what the source concludes "
+                "and the analysis below.",
+                "请在做出决策、全班讨论之后再打开：这里是资料的结论，以及下文的分析。") + "</p>"
             return
         self.button.description = t("Show what happened (case B)", "看看后来发生了什么（B 案例）")
         self.body.value = _HIDE + "<p>" + t(

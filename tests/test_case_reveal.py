@@ -27,7 +27,7 @@ from casekit.language import order_text
 from notebook_runner import execute
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = [u for u in dc.case_units() if dc.load_case(u).kind != "analysis_exercise"]
+CASES = [u for u in dc.case_units() if dc.load_case(u).sequel is not None]   # all four: cases and analysis exercises
 NOTEBOOK = {u: ROOT / "notebooks" / f"{casekit.units.unit_notebook(u)}.ipynb" for u in dc.case_units()}
 HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -168,6 +168,7 @@ def test_a_decision_made_first_reveals_at_one_press_and_follows_the_language():
 
 def test_the_decision_panel_keeps_a_students_answers_across_kernels(tmp_path, monkeypatch):
     monkeypatch.setenv("CASEKIT_CONFIG_DIR", str(tmp_path))
+    monkeypatch.delenv("CASEKIT_CLASSROOM", raising=False)
     panel = reveal.decide("qingdao_six_paths")
     first = panel.panels[0]
     first.buttons[1].click()
@@ -191,6 +192,7 @@ def test_in_the_classroom_answers_stay_in_the_page(tmp_path, monkeypatch):
 
 def test_an_unreadable_answers_file_loses_nothing_and_says_nothing_alarming(tmp_path, monkeypatch):
     monkeypatch.setenv("CASEKIT_CONFIG_DIR", str(tmp_path))
+    monkeypatch.delenv("CASEKIT_CLASSROOM", raising=False)
     (tmp_path / "answers.json").write_text("{not json", encoding="utf-8")
     panel = reveal.decide("keda_zhongtu")
     assert all(p.option is None for p in panel.panels)
@@ -204,3 +206,17 @@ def test_an_analysis_exercises_reveal_is_called_what_it_is_and_a_bad_part_is_exp
     assert "B 案例（后续进展）" in dc.case_markdown("keda_zhongtu", "zh", part="B")
     with pytest.raises(casekit.CasekitError, match="part is 'A'"):
         dc.case_markdown("keda_zhongtu", "en", part="C")
+
+
+def test_every_narrative_notebook_decides_before_its_reveal_and_analyses_after():
+    for unit in dc.case_units():
+        nb = nbformat.read(NOTEBOOK[unit], as_version=4)
+        tags = [c.metadata.get("tags", []) for c in nb.cells]
+        sources = [c.source for c in nb.cells]
+        cut = next(i for i, t in enumerate(tags) if reveal.REVEAL_TAG in t)
+        decide = next(i for i, s in enumerate(sources) if f'reveal.decide("{unit}")' in s)
+        case = next(i for i, s in enumerate(sources) if f'show_case("{unit}")' in s)
+        assert case < decide < cut < len(nb.cells) - 5, unit
+        # the unit's tools (explorers, advisors, lenses) all come after the reveal
+        for i, s in enumerate(sources[:cut]):
+            assert not re.search(r"explore\(|advisor\(|lens\(|Explorer\(", s), (unit, i)

@@ -194,9 +194,8 @@ def test_served_units_carry_the_case_as_text_and_keep_every_other_cell(tmp_path,
         assert not any("show_case(" in "".join(c["source"]) for c in served["cells"] if c["cell_type"] == "code")
 
 
-# Notebook 03 gets its tags from its own restructuring (reported to the orchestrator).
-@pytest.mark.parametrize("unit", ["01_srdi_landscape", "02_keda_zhongtu", "04_in_firm_cluster_costs",
-                                  pytest.param("03_qingdao_six_paths", marks=pytest.mark.xfail(reason="not tagged yet"))])
+@pytest.mark.parametrize("unit", ["01_srdi_landscape", "02_keda_zhongtu", "03_qingdao_six_paths",
+                                  "04_in_firm_cluster_costs"])
 def test_the_no_code_page_never_tells_a_student_to_run_code(tmp_path, unit):
     folder = classroom.prepare_folder("zh", tmp_path / "served")
     nb = json.loads((folder / f"{unit}.ipynb").read_text(encoding="utf-8"))
@@ -211,9 +210,15 @@ def test_the_tagged_cells_are_the_ones_that_tell_the_reader_to_run_code():
         nb = json.loads((classroom.units()[0].parent / f"{name}.ipynb").read_text(encoding="utf-8"))
         tagged[name] = ["".join(c["source"]).splitlines()[0] for c in nb["cells"]
                         if classroom.LAB_ONLY_TAG in c["metadata"].get("tags", [])]
-    assert tagged["01_srdi_landscape"] == ["## Decision case · 决策案例"]
-    assert tagged["04_in_firm_cluster_costs"] == ["## Decision case · 决策案例", 'casekit.set_language("zh")',
-                                                  "casekit.set_language(casekit.chosen_language());   # back to your language · 回到你选择的语言"]
+    working = "<!-- en -->"   # the "*Working in JupyterLab:*" cell under each case: how to switch language, save handouts
+    assert tagged["01_srdi_landscape"] == [working]
+    assert tagged["02_keda_zhongtu"] == [working]
+    assert tagged["03_qingdao_six_paths"] == [working, working, "In Chinese · 中文版：", 'casekit.set_language("zh")',
+                                              "casekit.set_language(casekit.chosen_language())   # back to your language · 回到你选择的语言"]
+    assert tagged["04_in_firm_cluster_costs"] == [
+        working, '*To put it on a slide:* `casekit.save(figure_1, "figure1.svg")`. / *用于幻灯片：* `casekit.save(figure_1, "figure1.svg")`。',
+        "## 8 · Chinese interface / 中文界面", 'casekit.set_language("zh")',
+        "casekit.set_language(casekit.chosen_language());   # back to your language · 回到你选择的语言"]
     assert len(tagged["00_start_here"]) == 3
 
 

@@ -17,12 +17,12 @@ lab: install
 	@if [ -n "$$CASEKIT_LANG" ]; then $(BIN)/python -m casekit language "$$CASEKIT_LANG" notebooks || exit 1; fi
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOTFLAG)
 
-# The classroom server (README "Classroom server"): make serve [PORT=8866] [TOKEN=...] [LAN=1];
+# The classroom server (README "Classroom server"): make serve [PORT=8866] [TOKEN=...] [LAN=1] [UNIT=2 CLASS=40] [CLASS_FOLDER=DIR];
 # the class language is CASEKIT_LANG (CASEKIT_LANG=zh make serve).
 PORT ?= 8866
 serve: install
 	$(BIN)/python -m pip install --quiet -e ".[classroom]"
-	$(BIN)/python -m casekit.classroom --port $(PORT) $(if $(TOKEN),--token $(TOKEN)) $(if $(LAN),--lan)
+	$(BIN)/python -m casekit.classroom --port $(PORT) $(if $(TOKEN),--token $(TOKEN)) $(if $(LAN),--lan) $(if $(UNIT),--unit $(UNIT)) $(if $(CLASS),--class-size $(CLASS)) $(if $(CLASS_FOLDER),--class-folder $(CLASS_FOLDER))
 
 test: install-test browser-deps
 	$(BIN)/python -m pytest

@@ -46,12 +46,7 @@ UNITS = ["01_srdi_landscape", "02_keda_zhongtu", "03_qingdao_six_paths", "04_in_
 # The fixes (reported to the orchestrator): a dataset's quirks through casekit.tables.quirks(...), not
 # a list comprehension over attrs["quirks"]; labels joined into a sentence, not a list; in 02's
 # markdown the colon outside the bold (CommonMark does not close "**…：**" before a Chinese letter).
-AWAITING_NOTEBOOK_FIX: dict[tuple[str, str], set[str]] = {
-    ("01_srdi_landscape", "zh"): {"python list: ['来源只是"},
-    ("01_srdi_landscape", "en"): {"python list: ['The sources list"},
-    ("04_in_firm_cluster_costs", "zh"): {"python list: ['原文只为三项劣势"},
-    ("04_in_firm_cluster_costs", "en"): {"python list: [\"The source names a countermeasure"},
-}
+AWAITING_NOTEBOOK_FIX: dict[tuple[str, str], set[str]] = {}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
 MIN_PHONE_PX, MIN_LAPTOP_PX, MIN_TAP_PX = 11, 10, 44

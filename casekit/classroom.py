@@ -269,6 +269,36 @@ def available_memory_mb() -> int | None:
     return None
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9._~-]{4,200}")
+
+
+def _check_server_flags(args, lang: str) -> None:
+    """Port, tokens, pool and cull: refused with one bilingual line before a link is printed."""
+    if not 1 <= args.port <= 65535:
+        raise CasekitError(_both(f"--port is a port number from 1 to 65535 (e.g. 8866); got {args.port}.",
+                                 f"--port 是 1 到 65535 之间的端口号（例如 8866）；收到的是 {args.port}。", lang))
+    for flag, value in (("--token", args.token), ("--instructor-token", getattr(args, "instructor_token", None))):
+        if value is not None and not _TOKEN.fullmatch(value):
+            raise CasekitError(_both(
+                f"{flag} goes into a link: use 4–200 letters, digits or . _ ~ - (no spaces); got {value[:40]!r}.",
+                f"{flag} 会放进链接：请用 4–200 个字母、数字或 . _ ~ -（不能有空格）；收到的是 {value[:40]!r}。", lang))
+    if not 0 <= args.pool <= 500:
+        raise CasekitError(_both(f"--pool is how many kernels to preheat per unit, 0 to 500; got {args.pool}.",
+                                 f"--pool 是每个单元预热的计算核心数，应为 0 到 500；收到的是 {args.pool}。", lang))
+    if args.cull_idle < 0:
+        raise CasekitError(_both(f"--cull-idle is seconds (0 turns the idle cull off); got {args.cull_idle}.",
+                                 f"--cull-idle 是秒数（0 表示不按空闲回收）；收到的是 {args.cull_idle}。", lang))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("0.0.0.0" if args.lan else "127.0.0.1", args.port))
+        except OSError:
+            raise CasekitError(_both(
+                f"Port {args.port} is in use (another server, or a classroom still running). Stop it, or choose "
+                f"another port, e.g. --port {args.port + 1}.",
+                f"端口 {args.port} 已被占用（另一个服务器，或仍在运行的课堂）。请先停止它，或换一个端口，"
+                f"例如 --port {args.port + 1}。", lang)) from None
+
+
 def _both(en: str, zh: str, lang: str) -> str:
     return f"{zh}\n{en}" if lang == "zh" else f"{en}\n{zh}"
 
@@ -1011,6 +1041,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise CasekitError("--max-students must be at least 1.\n--max-students 至少为 1。")
         if args.cell_timeout < 1:
             raise CasekitError("--cell-timeout must be at least 1 second.\n--cell-timeout 至少为 1 秒。")
+        _check_server_flags(args, lang)
         plan = plan_class(unit, class_size, args.pool, lang, available_memory_mb(), warm, args.max_students)
         root = Path(tempfile.mkdtemp(prefix="casekit-classroom-"))
         folder = prepare_folder(lang, root / "units")

@@ -336,3 +336,26 @@ def test_pings_notice_a_silent_page_within_a_sixth_of_the_grace():
         interval, timeout = classroom.ping_settings(grace)
         assert 2000 <= interval <= 10_000 and timeout == 3 * interval
         assert timeout / 1000 <= max(grace / 2, 6)
+
+
+@pytest.mark.parametrize("flags, words", [
+    (["--port", "-1"], "1 到 65535"), (["--port", "70000"], "1 to 65535"), (["--token", "a b"], "no spaces"),
+    (["--instructor-token", "<x>"], "4–200"), (["--pool", "-1"], "0 to 500"), (["--cull-idle", "-5"], "0 turns"),
+])
+def test_a_bad_server_flag_is_refused_before_any_link_is_printed(flags, words, capsys):
+    assert classroom.main(flags) == 1
+    out, err = capsys.readouterr()
+    assert words in err and "http://" not in out and "Traceback" not in err
+    assert len(err) < 500
+
+
+def test_a_port_in_use_is_said_before_the_link_and_qr(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert classroom.main(["--port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert f"Port {port} is in use" in err and f"--port {port + 1}" in err and "http://" not in out

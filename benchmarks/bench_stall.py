@@ -180,7 +180,7 @@ def bench_classroom(args) -> dict:
                     try:
                         go(wait_until="commit", timeout=args.stall_after * 1000)
                         left = max(1.0, args.stall_after - (time.monotonic() - t0))
-                        page.wait_for_selector(CONTROL, timeout=left * 1000)
+                        page.wait_for_selector(CONTROL, state="attached", timeout=left * 1000)   # hidden below the reveal, but there
                         return time.monotonic() - t0
                     except Exception:
                         return None

@@ -71,7 +71,7 @@ _CSS = """<style>
 .ck-split .ck-track{background:#eef1f5;height:14px;border-radius:3px;margin-top:2px}
 .ck-split .ck-fill{background:#2f6fb3;height:14px;border-radius:3px}.ck-split .ck-mine .ck-fill{background:#1b8a4b}
 .ck-choice .ck-live-note{font-size:14px;line-height:1.45}
-.ck-choice .widget-html,.ck-reveal-body.widget-html{max-width:100%;width:100%}
+.ck-choice .widget-html,.ck-reveal-body.widget-html{max-width:100%;width:100%;margin-left:0;margin-right:0;box-sizing:border-box}
 .ck-choice .widget-html-content,.ck-reveal-body .widget-html-content{min-width:0;max-width:100%;flex:1 1 auto}
 .ck-choice .widget-textarea,.ck-choice .widget-text{box-sizing:border-box;max-width:100%}
 </style>"""

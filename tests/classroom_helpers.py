@@ -228,3 +228,16 @@ class RawPage:
 
     def kernel_status(self) -> int:
         return http_get(self.server.url(f"/api/kernels/{self.kernel_id}"))[0]
+
+
+def open_reveal(page, timeout: float = 180_000) -> None:
+    """Do what a class does after deciding: press the reveal ("what happened" / "what the source
+    concludes"), so the analysis and explorers below it show. Pressed twice when the page first asks
+    whether to open it without a decision."""
+    button = page.locator(".ck-reveal-button").first
+    button.wait_for(state="visible", timeout=timeout)
+    for _ in range(2):
+        if not button.is_visible():
+            return
+        button.click()
+        page.wait_for_timeout(400)

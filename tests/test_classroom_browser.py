@@ -13,7 +13,7 @@ import time
 import pytest
 
 from browser_helpers import CHROMIUM_ARGS, browser_unavailable_reason
-from classroom_helpers import ClassroomServer, http_get
+from classroom_helpers import ClassroomServer, http_get, open_reveal
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -68,6 +68,7 @@ def _student_session(browser, server: ClassroomServer, lang: str, shots) -> dict
     index_text = page.inner_text("body")
     page.click(f"a[href$='{UNIT}.ipynb']")
     t0 = time.monotonic()
+    open_reveal(page)   # the class has decided: the analysis and its explorer show below the reveal
     page.wait_for_selector(".widget-dropdown select, .widget-slider .noUi-handle, .widget-toggle-buttons button",
                            timeout=180_000)
     page.wait_for_function("() => !document.querySelector('.voila-spinner, #loading') || "
@@ -175,6 +176,7 @@ def test_a_cell_over_the_limit_says_reload_in_the_class_language_and_the_reload_
         assert text.index("请刷新页面") < text.index("Reload the page"), "the class language comes first"
         assert "Traceback" not in text and "--VoilaExecutor" not in text
         page.reload(wait_until="domcontentloaded")
+        open_reveal(page)
         page.wait_for_selector(".widget-dropdown select", timeout=180_000)
         assert "请刷新页面" not in page.inner_text("body"), "after the reload the page works"
         page.close(run_before_unload=True)

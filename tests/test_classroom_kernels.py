@@ -16,7 +16,7 @@ import time
 import pytest
 
 from casekit import classroom
-from classroom_helpers import ClassroomServer, RawPage, http_get
+from classroom_helpers import ClassroomServer, RawPage, http_get, open_reveal
 
 voila = pytest.importorskip("voila", reason="the classroom extra is not installed: pip install -e '.[classroom]'")
 UNIT = "02_keda_zhongtu"
@@ -177,6 +177,7 @@ def _phone(browser):
 
 def _open_unit(page, server):
     page.goto(server.url(f"/voila/render/{UNIT}.ipynb"), wait_until="domcontentloaded")
+    open_reveal(page)
     page.wait_for_selector(".widget-dropdown select", timeout=180_000)
     page.wait_for_function("() => !document.getElementById('loading')", timeout=180_000)
     page.wait_for_timeout(1000)
@@ -241,6 +242,7 @@ def test_a_phone_back_after_the_grace_gets_a_fresh_working_page_without_an_error
         page.wait_for_selector("#casekit-note", timeout=30_000)
         note = page.inner_text("#casekit-note")
         assert note.index("这是重新打开的页面") < note.index("This is a fresh page"), note
+        open_reveal(page)
         page.wait_for_selector(".widget-dropdown select", timeout=180_000)
         page.wait_for_function("() => !document.getElementById('loading')", timeout=180_000)
         fresh = page.evaluate(JS_KERNEL)

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, browser_unavailable_reason
-from classroom_helpers import ClassroomServer
+from classroom_helpers import ClassroomServer, open_reveal
 from test_no_raw_ids import raw_ids
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
@@ -214,6 +214,7 @@ def _open(browser, srv: ClassroomServer, unit: str, lang: str, device: dict):
     t0 = time.monotonic()
     page.goto(srv.url(f"/voila/render/{unit}.ipynb"), wait_until="domcontentloaded")
     page.wait_for_selector(".ck-explorer", state="attached", timeout=240_000)
+    open_reveal(page)   # the class has decided: the analysis below the reveal shows
     page.wait_for_function(JS_SETTLED, timeout=240_000)
     # the explorers redraw once the page has said which form it shows: wait until the page is still
     last, still = None, 0

@@ -289,6 +289,8 @@ def _check_server_flags(args, lang: str) -> None:
         raise CasekitError(_both(f"--cull-idle is seconds (0 turns the idle cull off); got {args.cull_idle}.",
                                  f"--cull-idle 是秒数（0 表示不按空闲回收）；收到的是 {args.cull_idle}。", lang))
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # as Tornado binds: a port whose last server just stopped (TIME_WAIT) is free, a listening one is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("0.0.0.0" if args.lan else "127.0.0.1", args.port))
         except OSError:

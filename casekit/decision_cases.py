@@ -154,7 +154,6 @@ class Sequel(_Strict):
     exhibits: list[Exhibit] = []
 
 
-_REQUIRE_SEQUEL = False   # TEMPORARY while the cases are rewritten
 KINDS = {"case": ("决策案例", "Decision case"), "short_case": ("教学短案", "Short case"),
          "analysis_exercise": ("分析练习", "Analysis exercise")}
 
@@ -188,7 +187,7 @@ class DecisionCase(_Strict):
             raise ValueError("keywords_zh and keywords_en must have the same number of keywords")
         if bool(self.frame_note_zh) != bool(self.frame_note_en):
             raise ValueError("frame_note_zh and frame_note_en come together")
-        if self.kind != "analysis_exercise" and self.sequel is None and _REQUIRE_SEQUEL:
+        if self.kind != "analysis_exercise" and self.sequel is None:
             raise ValueError(f"a {self.kind} needs its sequel (the B case: what happened after the decision)")
         ids = [p.id for p in self.decision_points]
         if len(set(ids)) != len(ids):
@@ -687,7 +686,7 @@ def save_case(unit: str | int, path: str | Path, lang: str | None = None, part: 
     if path.suffix.lower() in (".html", ".htm"):
         text = _html(name, lang, note, standalone=True, part=part)
     else:
-        text = _markdown(name, lang, note, part) if part == "A" or _sequel_of(name) else ""
+        text = _markdown(name, lang, note, part)   # part B without a sequel is refused inside
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -345,3 +345,11 @@ def test_chinese_exhibits_read_as_chinese_labels_not_codes(unit):
                 assert not re.search(r"\b(more_than|peer_reviewed|unsourced|less_than)\b", text), (ex.id, text)
         for t in (ex.caption_zh, ex.note_zh):
             assert not re.search(r"[A-Za-z]{3,}", re.sub(r"`[^`]+`", "", t)), (ex.id, t[:80])
+
+
+def test_a_case_without_its_sequel_is_refused_but_an_analysis_exercise_may_go_without():
+    raw = yaml.safe_load((CASE_DIR / "keda_zhongtu.yaml").read_text(encoding="utf-8"))
+    without = {k: v for k, v in raw.items() if k != "sequel"}
+    with pytest.raises(ValueError, match="needs its sequel"):
+        dc.DecisionCase.model_validate(without)
+    assert dc.DecisionCase.model_validate({**without, "kind": "analysis_exercise"}).sequel is None

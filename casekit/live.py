@@ -87,6 +87,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import hmac
 import html
@@ -108,7 +109,7 @@ from pydantic import ValidationError
 
 from . import decision_cases as dc
 from . import i18n, units
-from ._guard import output_path, prepare_dir, protect, protect_methods, short, write_error
+from ._guard import protect, protect_methods, short
 from .errors import CasekitError
 
 try:   # POSIX: writers queue on a lock file (fair turns); elsewhere SQLite's own busy wait is the only queue
@@ -161,6 +162,8 @@ def _shown(value: Any, limit: int = 60) -> str:
 _SPACES = re.compile("[\t\n\r\v\f\u0085\u2028\u2029]")
 _DROP = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+# Stripped from both ends: every space character and the zero-width ones (a reason of only these is empty)
+_EDGES = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u180e\u200b\u200c\u200d\u2060"
 
 
 def clean_text(text: str) -> str:
@@ -172,7 +175,7 @@ def clean_text(text: str) -> str:
     """
     if not isinstance(text, str):
         raise LiveError("not_text", f"Expected text, not {_shown(text)}.", f"这里需要文字，而不是 {_shown(text)}。")
-    return unicodedata.normalize("NFC", _DROP.sub("", _SPACES.sub(" ", text))).strip()
+    return unicodedata.normalize("NFC", _DROP.sub("", _SPACES.sub(" ", text))).strip(_EDGES)
 
 
 def escape_reason(text: Any) -> str:
@@ -204,8 +207,8 @@ def _clean_reason(reason: Any) -> str:
     if reason is None:
         return ""
     if not isinstance(reason, str):
-        raise LiveError("bad_reason", f"A reason is text (one sentence), not {_shown(reason)}.",
-                        f"理由须为文字（一句话），而不是 {_shown(reason)}。")
+        raise LiveError("bad_reason", f"A reason is text: write one sentence, not {_shown(reason)}.",
+                        f"理由须为文字：请写一句话，而不是 {_shown(reason)}。")
     n = len(reason) if len(reason) > _RAW_LIMIT else len(clean_text(reason))
     if n > REASON_LIMIT:
         raise LiveError("reason_too_long",
@@ -341,7 +344,8 @@ class _WriteTurns:
     def _open(self) -> int | None:
         if self.fd is None or self.pid != os.getpid():   # a forked child gets its own open file
             try:
-                self.fd, self.pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+                self.fd, self.pid = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600), \
+                    os.getpid()
             except OSError:
                 self.fd = None
         return self.fd
@@ -457,10 +461,12 @@ def _sqlite_error(exc: sqlite3.Error, path: Path) -> LiveError:
                          "Use a folder you can write to.",
                          f"无法写入课堂数据库 {path}：文件夹或文件是只读的。请换一个可写的文件夹。")
     if "not a database" in text or "malformed" in text or "no such table" in text:
-        return LiveError("not_a_store", f"{path} is not a usable casekit class store ({text}); it was left as it is.",
-                         f"{path} 不是可用的 casekit 课堂数据库（{text}）；文件未作改动。")
-    return LiveError("store_error", f"The class store {path} could not be used: {short(text, 120)}.",
-                     f"课堂数据库 {path} 无法使用：{short(text, 120)}。")
+        return LiveError("not_a_store", f"{path} is not a usable casekit class store ({text}); it was left as it is. "
+                         "Use another folder.",
+                         f"{path} 不是可用的 casekit 课堂数据库（{text}）；文件未作改动。请换一个文件夹。")
+    return LiveError("store_error", f"The class store {path} could not be used: {short(text, 120)}. Use a folder on "
+                     "this computer's own disk that you can write to.",
+                     f"课堂数据库 {path} 无法使用：{short(text, 120)}。请换一个本机磁盘上可写的文件夹。")
 
 
 def _folder(folder: Any) -> Path:
@@ -469,14 +475,22 @@ def _folder(folder: Any) -> Path:
                         f"请用文件夹路径指定班级，例如 'classes/mba-2025a'，而不是 {_shown(folder, 40)}。")
     text = os.fspath(folder)
     if isinstance(text, bytes) or "\x00" in text or len(text) > 1024:
-        raise LiveError("bad_folder", f"{_shown(text, 40)} is not a usable folder path.",
-                        f"{_shown(text, 40)} 不是可用的文件夹路径。")
-    path = Path(text).expanduser().absolute()
-    if not path.exists():
+        raise LiveError("bad_folder", f"{_shown(text, 40)} is not a usable folder path; give the class's folder, "
+                        "e.g. 'classes/mba-2025a'.",
+                        f"{_shown(text, 40)} 不是可用的文件夹路径；请给出班级的文件夹，例如 'classes/mba-2025a'。")
+    try:
+        path = Path(text).expanduser().absolute()
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, RuntimeError) as exc:   # a name too long, a loop of links, an unknown ~user
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise LiveError("bad_folder", f"{_shown(text, 40)} cannot be used as a folder ({why}); use a shorter path to "
+                        "an existing folder.",
+                        f"{_shown(text, 40)} 不能用作文件夹（{why}）；请换一个较短的、已存在的文件夹路径。") from None
+    if not exists:
         raise LiveError("no_folder", f"The folder {path} does not exist; create the class's folder first "
                         "(one folder per class), then open it.",
                         f"文件夹 {path} 不存在；请先建好本班的文件夹（一个班级一个文件夹），再打开。")
-    if not path.is_dir():
+    if not is_dir:
         raise LiveError("not_a_folder", f"{path} is a file, not a folder; give the class's folder.",
                         f"{path} 是文件，不是文件夹；请给出班级所在的文件夹。")
     return path
@@ -485,14 +499,19 @@ def _folder(folder: Any) -> Path:
 def _check_file(db: Path, create: bool) -> bool:
     """Whether ``db`` must be created; refuses what is not (or cannot become) a casekit store."""
     if not db.exists():
+        if db.is_symlink():
+            raise LiveError("not_a_store", f"{db} is a link to a file that does not exist; it was left as it is. Remove "
+                            "the link or use another folder.",
+                            f"{db} 是指向不存在文件的链接，未作改动。请删除该链接，或换一个文件夹。")
         if not create:
             raise LiveError("no_store", f"There is no class store ({STORE_NAME}) in {db.parent}; to start one there, "
                             "open it with create=True.",
                             f"{db.parent} 里没有课堂数据（{STORE_NAME}）；如要新建，请用 create=True 打开。")
         return True
     if not db.is_file():
-        raise LiveError("not_a_store", f"{db} is not a file, so not a casekit class store; it was left as it is.",
-                        f"{db} 不是文件，因而不是 casekit 课堂数据库；未作改动。")
+        raise LiveError("not_a_store", f"{db} is not a file, so not a casekit class store; it was left as it is. "
+                        "Use another folder.",
+                        f"{db} 不是文件，因而不是 casekit 课堂数据库；未作改动。请换一个文件夹。")
     try:
         with open(db, "rb") as fh:
             head = fh.read(len(_HEADER))
@@ -526,7 +545,27 @@ def _check_schema(con: sqlite3.Connection, db: Path) -> bool:
                         f"this casekit reads format {SCHEMA_VERSION}). Open it with that version, or use a new folder.",
                         f"{db} 由另一版本的 casekit 建立（数据格式第 {_shown(row[1], 20)} 版，本版读取第 {SCHEMA_VERSION} 版）。"
                         "请用那个版本打开，或换一个新文件夹。")
+    for table, columns in _expected_columns().items():
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        if not columns <= have:
+            raise LiveError("damaged", f"{db} is a damaged casekit class store (table {table} is missing or incomplete); "
+                            "it was left as it is. Use another folder, or restore the file from a backup.",
+                            f"{db} 是损坏的 casekit 课堂数据库（{table} 表缺失或不完整），未作改动。"
+                            "请换一个文件夹，或从备份恢复该文件。")
     return False
+
+
+@functools.lru_cache(maxsize=1)
+def _expected_columns() -> dict[str, frozenset[str]]:
+    """The tables of this schema version and their columns (read from the schema itself)."""
+    con = sqlite3.connect(":memory:")
+    try:
+        con.executescript(_SCHEMA)
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%'")]
+        return {t: frozenset(r[1] for r in con.execute(f"PRAGMA table_info({t})")) for t in tables}
+    finally:
+        con.close()
 
 
 # ------------------------------------------------------------------------------------- the catalog
@@ -641,8 +680,15 @@ class ClassStore:
                             (secrets.token_hex(6), class_name, secrets.token_hex(32), int(bool(names)), _now()))
             row = con.execute("SELECT class_id, class_name, secret, names, created_at FROM class_info").fetchone()
             if row is None:
-                raise LiveError("not_a_store", f"{self.path} has no class record; it is not a usable class store.",
-                                f"{self.path} 没有班级记录，不是可用的课堂数据库。")
+                raise LiveError("not_a_store", f"{self.path} has no class record; it is not a usable class store. "
+                                "Use another folder.",
+                                f"{self.path} 没有班级记录，不是可用的课堂数据库。请换一个文件夹。")
+            if not (isinstance(row[0], str) and re.fullmatch(r"[0-9a-f]{12}", row[0]) and isinstance(row[2], str)
+                    and re.fullmatch(r"[0-9a-f]{64}", row[2]) and row[3] in (0, 1)
+                    and (row[1] is None or isinstance(row[1], str))):
+                raise LiveError("damaged", f"{self.path} holds a damaged class record; it was left as it is. Use another "
+                                "folder, or restore the file from a backup.",
+                                f"{self.path} 中的班级记录已损坏，未作改动。请换一个文件夹，或从备份恢复该文件。")
             self.class_id, stored_name, secret, stored_names, self.created_at = row
             if class_name is not None and stored_name != class_name:
                 raise LiveError("other_class", f"The folder {self.folder} holds the class {stored_name or self.class_id!r}, "
@@ -818,7 +864,7 @@ class ClassStore:
         if not pts:
             raise LiveError("no_points", f"Unit {name} has no decision points to vote on.",
                             f"{name} 单元没有可投票的决策点。")
-        key = point.strip().lower() if isinstance(point, str) else point
+        key = point.strip().lower() if isinstance(point, str) else None
         if key not in pts:
             raise LiveError("unknown_point", f"Unit {name} has no decision point {_shown(point, 40)}; it has: "
                             f"{', '.join(pts)}.", f"{name} 单元没有决策点 {_shown(point, 40)}；现有：{'、'.join(pts)}。")
@@ -830,8 +876,10 @@ class ClassStore:
         ids = [o.id for o in p.options]
         if key in ids:
             return key
-        en = "; ".join(f"{o.id} ({short(o.en, 40)})" for o in p.options)
-        zh = "；".join(f"{o.id}（{short(o.zh, 30)}）" for o in p.options)
+        en = "; ".join(f"{o.id} ({short(o.en, 24)})" for o in p.options)
+        zh = "；".join(f"{o.id}（{short(o.zh, 12)}）" for o in p.options)
+        if len(en) + len(zh) > 240:   # many options: their ids alone keep the message short
+            en, zh = ", ".join(o.id for o in p.options), "、".join(o.id for o in p.options)
         raise LiveError("unknown_option", f"Decision point {p.id} has no option {_shown(option, 40)}; choose one of: {en}. "
                         "The vote was not recorded.",
                         f"决策点 {p.id} 没有选项 {_shown(option, 40)}；请从以下选项中选择：{zh}。这一票没有记下。")
@@ -1093,12 +1141,22 @@ class ClassStore:
         writer.writerows([[safe_cell(c) for c in row] for row in table])
         text = "\ufeff" + buf.getvalue()
         if isinstance(target, (str, os.PathLike)):
-            path = output_path(target, "CSV export", ("csv",))
-            prepare_dir(path)
+            name = os.fspath(target)
+            if not isinstance(name, str) or "\x00" in name or len(name) > 1024 or not name.lower().endswith(".csv"):
+                raise LiveError("bad_target", f"export_csv writes to a path ending in .csv, e.g. 'votes.csv', not "
+                                f"{_shown(target, 40)}.",
+                                f"export_csv 写入以 .csv 结尾的路径，例如 'votes.csv'，而不是 {_shown(target, 40)}。")
+            path = Path(name).expanduser()
             try:
+                if path.exists() and not path.is_file():   # a folder, a pipe (a write would wait for good), a device
+                    raise IsADirectoryError(0, "not a regular file")
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(text.encode("utf-8"))
             except OSError as exc:
-                raise write_error(path, exc) from None
+                why = exc.strerror or str(exc)
+                raise LiveError("cannot_write", f"Cannot write {_shown(str(path), 80)}: {why}. Save into a new .csv file "
+                                "in a folder you can write to.",
+                                f"无法写入 {_shown(str(path), 80)}：{why}。请保存为可写文件夹中的一个新 .csv 文件。") from None
             return
         write = getattr(target, "write", None)
         if not callable(write):
@@ -1159,7 +1217,7 @@ def _identify(path: Path) -> tuple[str, str | None]:
         try:
             _check_schema(con, path)
         except LiveError as exc:
-            if exc.code != "schema_version":   # a store of another casekit version may be deleted too
+            if exc.code not in ("schema_version", "damaged"):   # another version's or a damaged store may go too
                 raise
         row = con.execute("SELECT class_id, class_name FROM class_info").fetchone()
     except sqlite3.Error as exc:

@@ -34,6 +34,7 @@ import hmac
 import html
 import io
 import json
+import os
 import re
 import secrets
 from datetime import datetime
@@ -55,6 +56,7 @@ POLL_MS = 1000                         # how often the instructor's page asks fo
 STUDENT_DAYS = 200                     # how long a browser keeps its student id (a term and then some)
 ACTIONS = ("open", "close", "show", "hide", "release", "withdraw", "reset")
 _MAX_BODY = 4096
+_INSTRUCTOR_TOKEN = re.compile(r"[A-Za-z0-9._~-]{12,200}")   # it goes into a link, as the students' --token does
 
 
 def _both(en: str, zh: str, lang: str) -> tuple[str, str]:
@@ -156,6 +158,7 @@ class LiveSession:
     def state(self, unit: str) -> dict[str, Any]:
         """Everything the instructor's page draws for one unit, as plain JSON-ready data."""
         st = self.store.state(unit)
+        unit = st.unit          # the unit's name, however it was asked for (a number, another spelling)
         case = dc.load_case(unit)
         points = []
         for p in self.store.points(unit):
@@ -204,30 +207,49 @@ def install(args: Any, lang: str, student_token: str | None = None) -> LiveSessi
     token = getattr(args, "instructor_token", None)
     names = bool(getattr(args, "names", False))
     class_name = getattr(args, "class_name", None)
-    if not folder:
+    if folder is None:
         if token or names or class_name:
             raise CasekitError("--instructor-token, --names and --class-name belong to a live session: add "
                                "--class-folder DIR (the folder that keeps this class's decisions).\n"
                                "--instructor-token、--names 和 --class-name 用于实时投票：请同时给出 --class-folder 目录"
                                "（保存本班决策的文件夹）。")
         return None
-    path = Path(folder).expanduser().absolute()
-    created = False
-    if not path.exists():
-        try:
-            path.mkdir(parents=True)
-        except OSError as exc:
-            raise CasekitError(f"Cannot create the class folder {path}: {exc.strerror or exc}.\n"
-                               f"无法创建班级文件夹 {path}：{exc.strerror or exc}。") from None
-        created = True
+    text = os.fspath(folder) if isinstance(folder, (str, os.PathLike)) else None
+    if not isinstance(text, str) or not text.strip() or "\x00" in text or len(text) > 1024:
+        shown = repr(folder)[:40]
+        raise CasekitError(f"--class-folder names the class's folder, e.g. --class-folder classes/mba-2025a; got {shown}.\n"
+                           f"--class-folder 是本班的文件夹，例如 --class-folder classes/mba-2025a；收到的是 {shown}。")
     if token is None:
         token = secrets.token_urlsafe(18)
-    elif len(token) < 12 or token == student_token:
-        raise CasekitError("--instructor-token must have at least 12 characters and differ from the students' "
-                           "--token (the students must not be able to open the instructor's page).\n"
-                           "--instructor-token 至少 12 个字符，且不能与学生的 --token 相同（学生不能打开教师页面）。")
+    elif not isinstance(token, str) or not _INSTRUCTOR_TOKEN.fullmatch(token) or token == student_token:
+        raise CasekitError("--instructor-token must have at least 12 characters (letters, digits or . _ ~ -, no spaces) "
+                           "and differ from the students' --token (the students must not be able to open the "
+                           "instructor's page).\n"
+                           "--instructor-token 至少 12 个字符（字母、数字或 . _ ~ -，不能有空格），且不能与学生的 --token "
+                           "相同（学生不能打开教师页面）。")
+    created = False
+    try:
+        path = Path(text).expanduser().absolute()
+        if not path.exists():
+            if path.is_symlink():
+                raise FileNotFoundError(0, "a link to a folder that does not exist")
+            path.mkdir(parents=True)
+            created = True
+    except (OSError, RuntimeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise CasekitError(f"Cannot create the class folder {text[:80]}: {why}. Give a folder you can write to, "
+                           "e.g. --class-folder classes/mba-2025a.\n"
+                           f"无法创建班级文件夹 {text[:80]}：{why}。请给出一个可写的文件夹，例如 --class-folder classes/mba-2025a。") from None
     fresh = created or not (path / "casekit-live.sqlite3").exists()
-    store = ClassStore(path, class_name=class_name, names=True if names else None)
+    try:
+        store = ClassStore(path, class_name=class_name, names=True if names else None)
+    except BaseException:
+        if created:   # a refused start leaves no empty folder behind
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+        raise
     return LiveSession(store, token, lang, created=fresh)
 
 

@@ -876,3 +876,581 @@ def test_import_casekit_with_a_pipe_or_dev_zero_as_settings_file_neither_hangs_n
         assert r.returncode == 0 and r.stdout.strip() == "en", r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and "not a regular file" in r.stderr, r.stderr
         assert "Traceback" not in r.stderr
+
+
+# ==================================================================================================
+# Issue 26 for issue 25: the live session's hostile inputs, in process (no server is started).
+# The class store (casekit.live.ClassStore), the instructor's controls (the store's and
+# LiveSession.act), the page data (LiveSession.state), delete_class, and the classroom's live flags
+# (--class-folder, --instructor-token, --names, --class-name: checked as classroom.main checks them,
+# _check_server_flags and then live_server.install). Each input gets one short CasekitError in both
+# languages that says what to do (ERR), or the right result (OK: the helper asserts what is right).
+# ==================================================================================================
+import io
+import sqlite3
+import warnings
+from types import SimpleNamespace
+
+from casekit import live, live_server
+from casekit.live import ClassStore
+
+LIVE_UNIT, LIVE_POINT, LIVE_OPTION, LIVE_OTHER = "keda_zhongtu", "keda_2018_path", "trim_to_a_few", "one_industry"
+_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+HAN = re.compile(r"[\u3400-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]{3}")
+
+
+def _live_dir(kind: str = "empty") -> Path:
+    """A fresh folder under TMP, wrong in the way ``kind`` says (its store file, or the folder itself)."""
+    root = Path(tempfile.mkdtemp(dir=TMP, prefix="live-"))
+    db = root / live.STORE_NAME
+    if kind == "file":
+        (root / "notes.txt").write_text("x")
+        return root / "notes.txt"
+    if kind == "dangling":
+        os.symlink(root / "gone", root / "link")
+        return root / "link"
+    if kind == "fifo":
+        os.mkfifo(root / "pipe")
+        return root / "pipe"
+    if kind == "readonly":
+        root.chmod(0o500)
+    elif kind == "garbage":
+        db.write_bytes(bytes(range(256)) * 16)
+    elif kind == "sqlite-garbage":
+        db.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16)
+    elif kind == "store-dangling":
+        os.symlink(root / "elsewhere.sqlite3", db)
+    elif kind == "store-fifo":
+        os.mkfifo(db)
+    elif kind == "store-zero":
+        os.symlink("/dev/zero", db)
+    elif kind == "store-folder":
+        db.mkdir()
+    elif kind != "empty":
+        con = sqlite3.connect(db)
+        try:
+            _CORRUPT[kind](con)
+            con.commit()
+        finally:
+            con.close()
+    return root
+
+
+def _record(con, **row):
+    """A store with the class record ``row`` (the rest as casekit made it)."""
+    con.executescript(live._SCHEMA)
+    con.execute("INSERT INTO casekit_schema VALUES ('casekit-live', ?)", (live.SCHEMA_VERSION,))
+    values = {"one": 1, "class_id": "0123456789ab", "class_name": None, "secret": "ab" * 32, "names": 0,
+              "created_at": "2025-01-01T00:00:00+08:00", **row}
+    con.execute(f"INSERT INTO class_info ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                tuple(values.values()))
+
+
+_CORRUPT = {
+    "foreign": lambda con: con.execute("CREATE TABLE grades (student TEXT, mark INTEGER)"),
+    "schema-only": lambda con: (con.execute("CREATE TABLE casekit_schema (app TEXT, version INTEGER)"),
+                                con.execute("INSERT INTO casekit_schema VALUES ('casekit-live', 1)")),
+    "no-votes-table": lambda con: (_record(con), con.execute("DROP TABLE votes")),
+    "schema-99": lambda con: (_record(con), con.execute("UPDATE casekit_schema SET version = 99")),
+    "no-record": lambda con: (_record(con), con.execute("DELETE FROM class_info")),
+    "secret-not-hex": lambda con: _record(con, secret="zz" * 32),
+    "secret-short": lambda con: _record(con, secret="aa"),
+    "class-id-cookie": lambda con: _record(con, class_id="a; Path=/x"),
+    "name-blob": lambda con: _record(con, class_name=b"\x00\xff"),
+}
+
+
+def _store(kind: str = "empty", **kw):
+    return ClassStore(_live_dir(kind), **kw)
+
+
+def _opened(*points: str, **kw):
+    """A new class (kit cases) with voting open on ``points`` (default: the unit's first point), and a student."""
+    s = _store(**kw)
+    for p in points or (LIVE_POINT,):
+        s.open_voting(LIVE_UNIT, p)
+    return s, s.issue_student()
+
+
+def _vote(sid=None, unit=LIVE_UNIT, point=LIVE_POINT, option=LIVE_OPTION, reason=""):
+    s, own = _opened()
+    return s.vote(own if sid is None else sid(s) if callable(sid) else sid, unit, point, option, reason=reason)
+
+
+def _reason(reason, expected: str):
+    """A vote with ``reason``: recorded, and the reason stored as ``expected`` (control, direction and
+    invisible characters gone; markup kept as text); an empty one is no reason at all."""
+    s, sid = _opened()
+    ballot = s.vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OPTION, reason=reason)
+    assert ballot.reason == expected, ballot.reason
+    assert s.split(LIVE_UNIT, LIVE_POINT).total == 1
+    assert [r.reason for r in s.reasons(LIVE_UNIT, LIVE_POINT)] == ([expected] if expected else [])
+    return (ballot.reason,)
+
+
+def _reason_refused_and_earlier_vote_kept(reason):
+    s, sid = _opened()
+    s.vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OTHER, reason="first")
+    try:
+        return s.vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OPTION, reason=reason)
+    finally:
+        mine = s.my_vote(sid, LIVE_UNIT, LIVE_POINT)
+        assert (mine.option, mine.reason, mine.changes) == (LIVE_OTHER, "first", 0), mine
+
+
+def _markup_and_formulas():
+    """Reasons with markup and spreadsheet formulas: stored as written, escaped for HTML, defused in the CSV."""
+    s, _ = _opened()
+    written = ["<script>alert(1)</script>", "=cmd|' /C calc'!A0", "  +1+1", "-2+3", "@SUM(A1)", "=HYPERLINK(\"http://x\")"]
+    for text in written:
+        s.vote(s.issue_student(), LIVE_UNIT, LIVE_POINT, LIVE_OPTION, reason=text)
+    assert sorted(r.reason for r in s.reasons(LIVE_UNIT, LIVE_POINT)) == sorted(t.strip() for t in written)
+    assert "<script" not in live.escape_reason(written[0])
+    buf = io.BytesIO()
+    assert s.export_csv(buf) == len(written)
+    import csv
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue().decode("utf-8-sig"))))
+    cells = sorted(r["reason"] for r in rows)
+    assert all(c.startswith("'") for c in cells if c[:1] in "=+-@"), cells
+    assert not any(c.lstrip(" ").startswith(("=", "+", "-", "@")) for r in rows for c in r.values()), cells
+    return (len(rows),)
+
+
+def _twice():
+    """Voting twice (and from a second kernel of the same page) changes the vote: one row, not two."""
+    s, sid = _opened()
+    s.vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OPTION, reason="first")
+    again = ClassStore(s.folder).vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OTHER, reason="second")
+    b = s.vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OTHER, reason="second")
+    split = s.split(LIVE_UNIT, LIVE_POINT)
+    assert (again.changes, b.changes, split.total, split.counts[LIVE_OTHER], split.counts[LIVE_OPTION]) == (1, 2, 1, 1, 0)
+    buf = io.BytesIO()
+    assert s.export_csv(buf) == 1
+    return (split.total, b.changes)
+
+
+def _class_name(value, expected):
+    s = _store(class_name=value)
+    assert s.class_name == expected, s.class_name
+    assert ClassStore(s.folder, class_name=value).class_id == s.class_id     # the same name reopens it
+    return (s.class_name,)
+
+
+def _release_before_open():
+    """Releasing case B before any voting: the B case is out and every point stays closed, so no vote counts."""
+    s = _store()
+    st = s.release_b(LIVE_UNIT)
+    assert st.released and not any(p.open for p in st.points)
+    return (st.released,)
+
+
+def _show_before_open():
+    s = _store()
+    st = s.show_split(LIVE_UNIT, LIVE_POINT)
+    p = st.point(LIVE_POINT)
+    assert (p.shown, p.status, p.votes) == (True, "closed", 0)
+    assert sum(s.split(LIVE_UNIT, LIVE_POINT).counts.values()) == 0
+    return (p.shown,)
+
+
+def _reset_twice():
+    """Two resets in a row: two logged resets, round 3, voting closed, the votes of round 1 gone."""
+    s, sid = _opened()
+    s.vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OPTION)
+    s.reset(LIVE_UNIT, LIVE_POINT)
+    p = s.reset(LIVE_UNIT, LIVE_POINT).point(LIVE_POINT)
+    assert (p.round, p.resets, p.status, p.votes) == (3, 2, "closed", 0)
+    assert [e["detail"] for e in s.history(LIVE_UNIT) if e["action"] == "reset"] == \
+        ["round=1 cleared=1", "round=2 cleared=0"]
+    return (p.round,)
+
+
+def _export_to(kind: str):
+    s, sid = _opened()
+    s.vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OPTION)
+    target = Path(tempfile.mkdtemp(dir=TMP)) / "votes.csv"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    assert s.export_csv(target) == 1
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+    return (target.name,)
+
+
+def _garble(sid: str) -> str:
+    return sid[:-2] + ("AA" if sid[-2:] != "AA" else "BB")
+
+
+def _open_after_release():
+    s = _store()
+    s.release_b(LIVE_UNIT)
+    return s.open_voting(LIVE_UNIT, LIVE_POINT)
+
+
+def _vote_after(step: str):
+    if step == "nothing":   # voting never opened
+        s = _store()
+        sid = s.issue_student()
+    else:
+        s, sid = _opened()
+        {"close": lambda: s.close_voting(LIVE_UNIT, LIVE_POINT), "release": lambda: s.release_b(LIVE_UNIT),
+         "reset": lambda: s.reset(LIVE_UNIT, LIVE_POINT)}[step]()
+    try:
+        return s.vote(sid, LIVE_UNIT, LIVE_POINT, LIVE_OPTION)
+    finally:
+        assert s.split(LIVE_UNIT, LIVE_POINT).total == 0
+
+
+def _session(**kw):
+    args = SimpleNamespace(**{"class_folder": str(_live_dir()), "class_name": None, "instructor_token": None,
+                              "names": False, **kw})
+    return live_server.install(args, "en", "student-token-1")
+
+
+def _act(action, unit=LIVE_UNIT, point=LIVE_POINT):
+    session = _session()
+    try:
+        session.act(action, unit, point)
+    finally:
+        assert session.store.split(LIVE_UNIT, LIVE_POINT).total == 0
+    st = session.store.state(LIVE_UNIT)
+    return (st.released, st.point(LIVE_POINT).status, st.point(LIVE_POINT).shown, st.point(LIVE_POINT).round)
+
+
+def _act_is(action, expected, before=()):
+    session = _session()
+    for step in before:
+        session.act(step, LIVE_UNIT, LIVE_POINT)
+    session.act(action, LIVE_UNIT, LIVE_POINT)
+    st = session.store.state(LIVE_UNIT)
+    got = (st.released, st.point(LIVE_POINT).status, st.point(LIVE_POINT).shown, st.point(LIVE_POINT).round)
+    assert got == expected, got
+    return got
+
+
+def _page_state(unit):
+    session = _session()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        data = session.state(unit)
+    assert not seen, [str(w.message) for w in seen]      # a number is the unit's name to the page, without a note
+    assert data["unit"] == LIVE_UNIT and data["points"][0]["id"] == LIVE_POINT
+    return (data["unit"], data["version"])
+
+
+def _delete(kind, confirm, right=False):
+    folder = _live_dir(kind) if kind != "store" else _store().folder
+    if right:
+        confirm = "0123456789ab" if kind != "store" else ClassStore(folder).class_id
+    removed = live.delete_class(folder, confirm=confirm)
+    assert not (folder / live.STORE_NAME).exists() and folder.is_dir()
+    return tuple(sorted(p.name for p in removed))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flags(*argv, student_token: str = "student-token-1"):
+    """The classroom's live flags checked in process, as ``classroom.main`` checks them before Voilà starts:
+    ``_check_server_flags``, then ``live_server.install``. A refusal must leave no new folder behind."""
+    from casekit import classroom
+
+    args = classroom._parser().parse_args(["--port", str(_free_port()), *argv])
+    folder = Path(args.class_folder) if args.class_folder and "\x00" not in args.class_folder else None
+    existed = folder is not None and os.path.lexists(folder)
+    try:
+        classroom._check_server_flags(args, "en")
+        session = live_server.install(args, "en", args.token or student_token)
+    except CasekitError:
+        if folder is not None and not existed:
+            assert not os.path.lexists(folder), f"a refused start left {folder} behind"
+        raise
+    if session is None:
+        return (None,)
+    assert session.store.verify_student(session.store.issue_student())
+    return (session.store.class_name, session.store.names, session.created)
+
+
+def _install(**kw):
+    args = SimpleNamespace(**{"class_folder": None, "class_name": None, "instructor_token": None, "names": False, **kw})
+    return live_server.install(args, "en", "student-token-1")
+
+
+def _new(name: str = "cls") -> str:
+    return str(Path(tempfile.mkdtemp(dir=TMP, prefix="live-")) / name)
+
+
+def _unwritable() -> str:
+    return str(_live_dir("readonly") / "cls")
+
+
+_OTHER_CLASS = lambda s: _store().issue_student()                           
+_GARBLED = lambda s: _garble(s.issue_student())
+_OTHER_PURPOSE = lambda s: s.sign(s.issue_student().rsplit(".", 1)[0])      # signed, but not as a student id
+_ROOT_SKIP = pytest.mark.skipif(_AS_ROOT, reason="root writes anywhere: a read-only folder cannot be tested as root")
+_TOKEN16 = "instructor-key-1"
+
+LIVE_CASES = [
+    # ---------------------------------------------------------------- the class folder (ClassStore)
+    ("ClassStore(None)", lambda: ClassStore(None), ERR),
+    ("ClassStore(5)", lambda: ClassStore(5), ERR),
+    ("ClassStore(b'x')", lambda: ClassStore(b"x"), ERR),
+    ("ClassStore('')", lambda: ClassStore(""), ERR),
+    ("ClassStore('   ')", lambda: ClassStore("   "), ERR),
+    ("ClassStore(a file)", lambda: ClassStore(_live_dir("file")), ERR),
+    ("ClassStore(a dangling link)", lambda: ClassStore(_live_dir("dangling")), ERR),
+    ("ClassStore(a FIFO)", lambda: ClassStore(_live_dir("fifo")), ERR),
+    ("ClassStore(under /proc, missing)", lambda: ClassStore("/proc/casekit-class"), ERR),
+    ("ClassStore(/proc/self)", lambda: ClassStore("/proc/self"), ERR),
+    ("ClassStore(NUL in the name)", lambda: ClassStore(str(TMP / "cls\x00x")), ERR),
+    ("ClassStore(300-character name)", lambda: ClassStore(TMP / ("c" * 300)), ERR),
+    ("ClassStore(5,000-character path)", lambda: ClassStore("/tmp/" + "c/" * 2500), ERR),
+    ("ClassStore(create='yes')", lambda: ClassStore(_live_dir(), create="yes"), ERR),
+    ("ClassStore(store: garbage bytes)", lambda: ClassStore(_live_dir("garbage")), ERR),
+    ("ClassStore(store: SQLite header, then garbage)", lambda: ClassStore(_live_dir("sqlite-garbage")), ERR),
+    ("ClassStore(store: another program's SQLite)", lambda: ClassStore(_live_dir("foreign")), ERR),
+    ("ClassStore(store: a schema table only)", lambda: ClassStore(_live_dir("schema-only")), ERR),
+    ("ClassStore(store: the votes table missing)", lambda: ClassStore(_live_dir("no-votes-table")), ERR),
+    ("ClassStore(store: schema version 99)", lambda: ClassStore(_live_dir("schema-99")), ERR),
+    ("ClassStore(store: no class record)", lambda: ClassStore(_live_dir("no-record")), ERR),
+    ("ClassStore(store: a secret that is not hex)", lambda: ClassStore(_live_dir("secret-not-hex")), ERR),
+    ("ClassStore(store: a 1-byte secret)", lambda: ClassStore(_live_dir("secret-short")), ERR),
+    ("ClassStore(store: a class id that breaks a cookie)", lambda: ClassStore(_live_dir("class-id-cookie")), ERR),
+    ("ClassStore(store: a class name that is bytes)", lambda: ClassStore(_live_dir("name-blob")), ERR),
+    ("ClassStore(store: a dangling link)", lambda: _unchanged_link(_live_dir("store-dangling")), ERR),
+    ("ClassStore(store: a FIFO)", lambda: ClassStore(_live_dir("store-fifo")), ERR),
+    ("ClassStore(store: a link to /dev/zero)", lambda: ClassStore(_live_dir("store-zero")), ERR),
+    ("ClassStore(store: a folder)", lambda: ClassStore(_live_dir("store-folder")), ERR),
+    pytest.param("ClassStore(a read-only folder)", lambda: ClassStore(_live_dir("readonly")), ERR, marks=_ROOT_SKIP,
+                 id="ClassStore(a read-only folder)"),
+    # ---------------------------------------------------------------- class_name
+    ("class_name=None (no name: right)", lambda: _class_name(None, None), OK),
+    ("class_name=5", lambda: _store(class_name=5), ERR),
+    ("class_name=''", lambda: _store(class_name=""), ERR),
+    ("class_name=' \\n '", lambda: _store(class_name=" \n "), ERR),
+    ("class_name=10,000 characters", lambda: _store(class_name="M" * 10_000), ERR),
+    ("class_name=NUL only", lambda: _store(class_name="\x00"), ERR),
+    ("class_name with NUL (dropped: right)", lambda: _class_name("MBA\x00 A", "MBA A"), OK),
+    ("class_name with a newline (a space: right)", lambda: _class_name("MBA\nA", "MBA A"), OK),
+    ("class_name with RTL override (dropped: right)", lambda: _class_name("\u202eMBA A", "MBA A"), OK),
+    ("class_name of another class on reopening", lambda: ClassStore(_store(class_name="MBA A").folder,
+                                                                    class_name="MBA B"), ERR),
+    # ---------------------------------------------------------------- votes (the students' step)
+    ("vote(unknown unit)", lambda: _vote(unit="nope"), ERR),
+    ("vote(unit None)", lambda: _vote(unit=None), ERR),
+    ("vote(unit 99)", lambda: _vote(unit=99), ERR),
+    ("vote(unit nan)", lambda: _vote(unit=float("nan")), ERR),
+    ("vote(unit 1 MB)", lambda: _vote(unit="u" * 10 ** 6), ERR),
+    ("vote(unknown point)", lambda: _vote(point="nope"), ERR),
+    ("vote(point None)", lambda: _vote(point=None), ERR),
+    ("vote(point a list)", lambda: _vote(point=[LIVE_POINT]), ERR),
+    ("vote(point a dict)", lambda: _vote(point={LIVE_POINT: 1}), ERR),
+    ("vote(unknown option)", lambda: _vote(option="maybe"), ERR),
+    ("vote(option None)", lambda: _vote(option=None), ERR),
+    ("vote(option 5)", lambda: _vote(option=5), ERR),
+    ("vote(option a list)", lambda: _vote(option=[LIVE_OPTION]), ERR),
+    ("vote(option a dict)", lambda: _vote(option={LIVE_OPTION: 1}), ERR),
+    ("vote(option bytes)", lambda: _vote(option=LIVE_OPTION.encode()), ERR),
+    ("vote(reason None: no reason, right)", lambda: _reason(None, ""), OK),
+    ("vote(reason 5)", lambda: _vote(reason=5), ERR),
+    ("vote(reason bytes)", lambda: _vote(reason=b"because"), ERR),
+    ("vote(reason 301 characters)", lambda: _reason_refused_and_earlier_vote_kept("理" * 301), ERR),
+    ("vote(reason 1 MB)", lambda: _reason_refused_and_earlier_vote_kept("x" * 10 ** 6), ERR),
+    ("vote(reason 300 characters: right)", lambda: _reason("理" * 300, "理" * 300), OK),
+    ("vote(reason with NUL: dropped, right)", lambda: _reason("a\x00b", "ab"), OK),
+    ("vote(reason only spaces: no reason, right)", lambda: _reason(" \n\t\u3000 ", ""), OK),
+    ("vote(reason only zero-width: no reason, right)", lambda: _reason("\u200b\u200d\u2060\ufeff", ""), OK),
+    ("vote(reason RTL override and zero-width: dropped, right)",
+     lambda: _reason("\u200b\u202eevil\u202c text\u200b", "evil text"), OK),
+    ("vote(reasons with <script> and =cmd| formulas: text, export defused)", _markup_and_formulas, OK),
+    ("vote(student id forged)", lambda: _vote(sid="abc.def"), ERR),
+    ("vote(student id garbled)", lambda: _vote(sid=_GARBLED), ERR),
+    ("vote(student id empty)", lambda: _vote(sid=""), ERR),
+    ("vote(student id None)", lambda: _vote(sid=lambda s: None), ERR),
+    ("vote(student id 5)", lambda: _vote(sid=5), ERR),
+    ("vote(student id bytes)", lambda: _vote(sid=lambda s: s.issue_student().encode()), ERR),
+    ("vote(student id of another class)", lambda: _vote(sid=_OTHER_CLASS), ERR),
+    ("vote(student id signed for another purpose)", lambda: _vote(sid=_OTHER_PURPOSE), ERR),
+    ("vote(before voting opens)", lambda: _vote_after("nothing"), ERR),
+    ("vote(after voting closed)", lambda: _vote_after("close"), ERR),
+    ("vote(after case B is out)", lambda: _vote_after("release"), ERR),
+    ("vote(after a reset)", lambda: _vote_after("reset"), ERR),
+    ("vote twice (one vote, changed: right)", _twice, OK),
+    # ---------------------------------------------------------------- the instructor's steps (the store)
+    ("open_voting(unknown unit)", lambda: _store().open_voting("nope", LIVE_POINT), ERR),
+    ("open_voting(unknown point)", lambda: _store().open_voting(LIVE_UNIT, "nope"), ERR),
+    ("open_voting(point 5)", lambda: _store().open_voting(LIVE_UNIT, 5), ERR),
+    ("close_voting(None, None)", lambda: _store().close_voting(None, None), ERR),
+    ("show_split(shown=5)", lambda: _store().show_split(LIVE_UNIT, LIVE_POINT, 5), ERR),
+    ("release_b(None)", lambda: _store().release_b(None), ERR),
+    ("release_b(released='yes')", lambda: _store().release_b(LIVE_UNIT, "yes"), ERR),
+    ("reset(unknown point)", lambda: _store().reset(LIVE_UNIT, "nope"), ERR),
+    ("open_voting(after case B is out)", lambda: _open_after_release(), ERR),
+    ("release_b before any voting (right: out, all closed)", _release_before_open, OK),
+    ("show_split before any voting (right: shown, 0 votes)", _show_before_open, OK),
+    ("reset twice (right: round 3, two resets logged)", _reset_twice, OK),
+    ("set_names('yes')", lambda: _store().set_names("yes"), ERR),
+    ("export_csv(42)", lambda: _store().export_csv(42), ERR),
+    ("export_csv(.xlsx)", lambda: _store().export_csv(TMP / "votes.xlsx"), ERR),
+    ("export_csv(a FIFO named votes.csv)", lambda: _export_to("fifo"), ERR),
+    ("export_csv(a folder named votes.csv)", lambda: _export_to("folder"), ERR),
+    ("export_csv(under a file)", lambda: _store().export_csv(_live_dir("file") / "votes.csv"), ERR),
+    ("export_csv(NUL in the name)", lambda: _store().export_csv(str(TMP / "votes\x00.csv")), ERR),
+    ("export_csv(a new .csv: right)", lambda: _export_to("new"), OK),
+    # ---------------------------------------------------------------- the instructor's controls (LiveSession.act)
+    ("act('explode')", lambda: _act("explode"), ERR),
+    ("act(None)", lambda: _act(None), ERR),
+    ("act(5)", lambda: _act(5), ERR),
+    ("act(['open'])", lambda: _act(["open"]), ERR),
+    ("act('OPEN')", lambda: _act("OPEN"), ERR),
+    ("act('open', unknown unit)", lambda: _act("open", unit="nope"), ERR),
+    ("act('open', unit None)", lambda: _act("open", unit=None), ERR),
+    ("act('open', unit '../../etc/passwd')", lambda: _act("open", unit="../../etc/passwd"), ERR),
+    ("act('open', unknown point)", lambda: _act("open", point="nope"), ERR),
+    ("act('open', point None)", lambda: _act("open", point=None), ERR),
+    ("act('open', point 5)", lambda: _act("open", point=5), ERR),
+    ("act('open', point a list)", lambda: _act("open", point=[LIVE_POINT]), ERR),
+    ("act('release', unit None)", lambda: _act("release", unit=None, point=None), ERR),
+    ("act('release', unit 5)", lambda: _act("release", unit=5, point=None), ERR),
+    ("act('release', unit a dict)", lambda: _act("release", unit={}, point=None), ERR),
+    ("act('open') after release", lambda: _act_is("open", None, before=("release",)), ERR),
+    ("act('release') before open (right)", lambda: _act_is("release", (True, "closed", False, 1)), OK),
+    ("act('withdraw') before release (right: nothing to do)", lambda: _act_is("withdraw", (False, "closed", False, 1)), OK),
+    ("act('show') before open (right)", lambda: _act_is("show", (False, "closed", True, 1)), OK),
+    ("act('reset') twice (right: round 3)", lambda: _act_is("reset", (False, "closed", False, 3), before=("reset",)), OK),
+    ("act('close') twice (right)", lambda: _act_is("close", (False, "closed", False, 1), before=("open", "close")), OK),
+    # ---------------------------------------------------------------- the instructor's page data (LiveSession.state)
+    ("state(None)", lambda: _session().state(None), ERR),
+    ("state(5)", lambda: _session().state(5), ERR),
+    ("state('')", lambda: _session().state(""), ERR),
+    ("state('nope')", lambda: _session().state("nope"), ERR),
+    ("state('../../etc/passwd')", lambda: _session().state("../../etc/passwd"), ERR),
+    ("state(NUL)", lambda: _session().state("keda\x00"), ERR),
+    ("state([])", lambda: _session().state([]), ERR),
+    ("state(True)", lambda: _session().state(True), ERR),
+    ("state(1 MB)", lambda: _session().state("u" * 10 ** 6), ERR),
+    ("state(2: the unit's number, right)", lambda: _page_state(2), OK),
+    ("state(' KEDA_ZHONGTU ': right)", lambda: _page_state(" KEDA_ZHONGTU "), OK),
+    # ---------------------------------------------------------------- deleting a class
+    ("delete_class(confirm wrong)", lambda: _delete("store", "nope"), ERR),
+    ("delete_class(confirm None)", lambda: _delete("store", None), ERR),
+    ("delete_class(confirm 5)", lambda: _delete("store", 5), ERR),
+    ("delete_class(confirm True)", lambda: _delete("store", True), ERR),
+    ("delete_class(folder None)", lambda: live.delete_class(None, confirm="x"), ERR),
+    ("delete_class(no store)", lambda: _delete("empty", "x"), ERR),
+    ("delete_class(garbage store)", lambda: _unchanged_store(_live_dir("garbage"), "x"), ERR),
+    ("delete_class(store a FIFO)", lambda: _delete("store-fifo", "x"), ERR),
+    ("delete_class(the right id: right)", lambda: _delete("store", None, right=True), OK),
+    ("delete_class(a damaged store, the right id: right)", lambda: _delete("no-votes-table", None, right=True), OK),
+    # ---------------------------------------------------------------- the classroom's live flags
+    ("--instructor-token ''", lambda: _flags("--class-folder", _new(), "--instructor-token", ""), ERR),
+    ("--instructor-token with a space", lambda: _flags("--class-folder", _new(), "--instructor-token", "abc def ghi jkl"), ERR),
+    ("--instructor-token too short", lambda: _flags("--class-folder", _new(), "--instructor-token", "short-key"), ERR),
+    ("--instructor-token = --token", lambda: _flags("--class-folder", _new(), "--instructor-token", _TOKEN16,
+                                                      "--token", _TOKEN16), ERR),
+    ("--instructor-token in Chinese", lambda: _flags("--class-folder", _new(), "--instructor-token", "教师口令" * 4), ERR),
+    ("--instructor-token with a stray byte", lambda: _flags("--class-folder", _new(), "--instructor-token",
+                                                              "instructor-key\udcff"), ERR),
+    ("--instructor-token without --class-folder", lambda: _flags("--instructor-token", _TOKEN16), ERR),
+    ("--names without --class-folder", lambda: _flags("--names"), ERR),
+    ("--class-name without --class-folder", lambda: _flags("--class-name", "MBA A"), ERR),
+    ("--class-folder a file", lambda: _flags("--class-folder", str(_live_dir("file"))), ERR),
+    ("--class-folder under a file", lambda: _flags("--class-folder", str(_live_dir("file") / "cls")), ERR),
+    ("--class-folder a FIFO", lambda: _flags("--class-folder", str(_live_dir("fifo"))), ERR),
+    ("--class-folder a dangling link", lambda: _flags("--class-folder", str(_live_dir("dangling"))), ERR),
+    ("--class-folder under /proc", lambda: _flags("--class-folder", "/proc/casekit-class"), ERR),
+    ("--class-folder ''", lambda: _flags("--class-folder", ""), ERR),
+    ("--class-folder '  '", lambda: _flags("--class-folder", "  "), ERR),
+    ("--class-folder 300-character name", lambda: _flags("--class-folder", _new("c" * 300)), ERR),
+    ("--class-folder holding another program's SQLite", lambda: _flags("--class-folder", str(_live_dir("foreign"))), ERR),
+    ("--class-folder holding garbage as the store", lambda: _flags("--class-folder", str(_live_dir("garbage"))), ERR),
+    pytest.param("--class-folder unwritable", lambda: _flags("--class-folder", _unwritable()), ERR, marks=_ROOT_SKIP,
+                 id="--class-folder unwritable"),
+    ("--class-name ''", lambda: _flags("--class-folder", _new(), "--class-name", ""), ERR),
+    ("--class-name 10,000 characters", lambda: _flags("--class-folder", _new(), "--class-name", "M" * 10_000), ERR),
+    ("--class-name of another class", lambda: _flags("--class-folder", str(_store(class_name="MBA A").folder),
+                                                       "--class-name", "MBA B"), ERR),
+    ("--names on an anonymous class", lambda: _flags("--class-folder", str(_store(names=False).folder), "--names"), ERR),
+    ("--class-name with a newline (right: a space)", lambda: _flags("--class-folder", _new(), "--class-name", "MBA\nA"), OK),
+    ("live flags all given (right)", lambda: _flags("--class-folder", _new(), "--instructor-token", _TOKEN16,
+                                                      "--names", "--class-name", "MBA A"), OK),
+    ("no live flags (right: no live session)", lambda: _flags(), OK),
+    ("install(class_folder=NUL)", lambda: _install(class_folder="cls\x00x"), ERR),
+    ("install(class_folder=5)", lambda: _install(class_folder=5), ERR),
+    ("install(instructor_token=5)", lambda: _install(class_folder=_new(), instructor_token=5), ERR),
+    ("install(instructor_token with a stray byte)", lambda: _install(class_folder=_new(),
+                                                                    instructor_token="instructor-key\udcff"), ERR),
+]
+
+
+def _unchanged_link(folder: Path):
+    """A store that is a link to nothing: refused, and nothing is created where the link points."""
+    try:
+        return ClassStore(folder)
+    finally:
+        assert not (folder / "elsewhere.sqlite3").exists(), "created the store through a dangling link"
+
+
+def _unchanged_store(folder: Path, confirm):
+    before = (folder / live.STORE_NAME).read_bytes()
+    try:
+        return live.delete_class(folder, confirm=confirm)
+    finally:
+        assert (folder / live.STORE_NAME).read_bytes() == before
+
+
+def _live_case(c):
+    return c if isinstance(c, type(pytest.param(None))) else pytest.param(*c, id=c[0])
+
+
+def test_the_live_corpus_is_complete():
+    names = [c.values[0] if hasattr(c, "values") else c[0] for c in LIVE_CASES]
+    assert len(names) == len(set(names)), "case ids must be unique"
+    assert len(names) >= 150
+
+
+@pytest.mark.timeout(60, method="thread")  # a fallback; the SIGALRM below is the real bound
+@pytest.mark.parametrize("name,call,expected", [_live_case(c) for c in LIVE_CASES])
+def test_live_session_input(name, call, expected):
+    """One bilingual CasekitError that says what to do, or the right result; never a raw exception or a hang."""
+    casekit.set_language("en")
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(10)
+    t0 = time.perf_counter()
+    try:
+        result, error = call(), None
+    except CasekitError as exc:
+        result, error = None, exc
+    except _Timeout:
+        pytest.fail(f"{name}: no answer within 10 s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert time.perf_counter() - t0 < 10
+    if error is None:
+        assert expected == OK, f"{name}: accepted silently: {short_repr(result)}"
+        return
+    msg = str(error)
+    assert expected == ERR, f"{name}: expected the right result, got CasekitError: {msg[:300]}"
+    assert 0 < len(msg) <= 500, f"{name}: message of {len(msg)} characters"
+    assert HAN.search(msg) and LATIN.search(msg), f"{name}: not in both languages: {msg}"
+    assert "Traceback" not in msg and "cannot use (" not in msg, f"{name}: a raw error under the net: {msg}"
+    assert LIVE_ACTION_WORDS.search(msg), f"{name}: the message does not say what to do: {msg}"
+
+
+# the live session's messages also tell a student to shorten, reload or wait, and spell out the valid
+# values as "such as ...", "True or False", "it has: ..."
+LIVE_ACTION_WORDS = re.compile(ACTION_WORDS.pattern + r"|\b(shorten|reload|wait|say|delete|restore)\b|\bsuch as\b|"
+                               r"\bTrue or False\b|\bit has:|\bthe controls are:", re.IGNORECASE)
+
+
+def short_repr(value) -> str:
+    text = repr(value)
+    return text if len(text) < 200 else text[:199] + "…"

@@ -36,10 +36,21 @@ def pytest_unconfigure(config):
         shutil.rmtree(runtime, ignore_errors=True)
 
 
+@pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
+    """Marks the tests that use the slow fixtures, and gives every test its group for pytest-xdist
+    (`-n auto --dist loadgroup` in pyproject.toml): a whole test module runs on one worker, so its
+    servers, browsers and JupyterLab start once, and every test that uses the built student
+    versions runs on the same worker, so ``otter assign`` runs once per session, not once per worker."""
+    module = lambda item: item.nodeid.split("::")[0]  # noqa: E731
+    sharing = set()   # modules with a test that uses the built student versions: one group, all of them
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+            sharing.add(module(item))
+    for item in items:
+        if not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group("built" if module(item) in sharing else module(item)))
 
 
 @pytest.fixture(autouse=True)

@@ -506,6 +506,9 @@ _PAGE_SHELL = r"""{%- extends 'voila/templates/lab/index.html.j2' -%}
 /* Text cells sit in a box that clips what is wider than the phone: let long words and paths wrap.
    (Nothing here sizes #rendered_cells: Lumino lays it out and reads max-width:100% as 100 px.) */
 .jp-RenderedMarkdown{overflow-wrap:anywhere}
+/* The cells after the reveal stay hidden from the first paint, not only once the reveal's widget has
+   drawn (a phone draws widgets seconds after the text); the revealed widget shows them again. */
+.celltag_ck-sequel{display:none}
 #casekit-note{position:fixed;left:0;right:0;top:0;z-index:1000;padding:.8rem 1rem;background:#fff3c4;
 color:#222;border-bottom:1px solid #d9b84c;font:16px/1.5 sans-serif;box-shadow:0 2px 6px rgba(0,0,0,.15)}
 #casekit-note .second{display:block;font-size:.9em;color:#555}

@@ -59,6 +59,9 @@ STUDENT_HEADER = "X-Casekit-Student"     # the header the server sets on a stude
 STUDENT_ENV = "HTTP_X_CASEKIT_STUDENT"   # the same, as Voilà hands it to the page's kernel (RFC 3875 style)
 POLL_SECONDS = 0.5                       # how often a page asks the store whether anything moved
 _HIDE = f"<style>.celltag_{SEQUEL_TAG}{{display:none!important}}</style>"
+# The classroom's page hides the sequel cells from its first paint (casekit.classroom's page shell),
+# before any widget has drawn: the revealed body is what shows them.
+_SHOW = f"<style>.celltag_{SEQUEL_TAG}{{display:block!important}}</style>"
 _CSS = """<style>
 .ck-choice button.widget-button,.ck-choice .widget-button{min-height:44px;height:auto;white-space:normal;
  text-align:left;line-height:1.35;padding:8px 12px;margin:3px 0}
@@ -682,7 +685,7 @@ class WhatHappened:
         lang = i18n.get_language()
         if self.revealed:
             self.button.layout.display = "none"
-            self.body.value = dc.case_html(self.unit, lang, part="B")
+            self.body.value = _SHOW + dc.case_html(self.unit, lang, part="B")
             return
         exercise = dc.load_case(self.unit).kind == "analysis_exercise"
         if self.live is not None:

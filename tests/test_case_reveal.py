@@ -149,7 +149,7 @@ def test_the_reveal_hides_what_follows_until_pressed_and_then_shows_case_b():
     shown.button.click()   # no decision yet: asked once, nothing shown
     assert not shown.revealed and "celltag" in shown.body.value
     shown.button.click()
-    assert shown.revealed and "celltag" not in shown.body.value
+    assert shown.revealed and "display:none" not in shown.body.value and "{display:block!important}" in shown.body.value
     assert dc.load_case("keda_zhongtu").sequel.title_en in shown.body.value
     assert named(shown.body.value, "keda_zhongtu", "en")
 

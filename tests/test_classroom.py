@@ -319,6 +319,20 @@ def test_pages_are_laid_out_for_phones():
         assert "font-size:17px" in page and "min-height:48px" in page
 
 
+def test_the_page_hides_the_sequel_before_any_widget_draws_and_the_revealed_reveal_shows_it():
+    """A phone draws widgets seconds after the text: the cells after the reveal must not show in
+    between (seen once under load: the analysis visible before voting opened)."""
+    from casekit import reveal
+
+    shell = classroom.page_template("zh", 180)
+    assert ".celltag_ck-sequel{display:none}" in shell.replace(" ", "")
+    panel = reveal.what_happened("keda_zhongtu")
+    assert "display:none!important" in panel.body.value        # before: hidden (also where the shell is not)
+    panel.reveal()
+    assert panel.body.value.startswith("<style>.celltag_ck-sequel{display:block!important}</style>")
+    panel.widget.close()
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_page_shell_speaks_the_class_language_first(lang):
     shell = classroom.page_template(lang, 180)

@@ -20,6 +20,8 @@ MASTERS = sorted(EXERCISES.glob("*.ipynb"))
 # Fixtures that run otter, notebooks or the sandbox: a test that uses one is slow (not in the
 # quick edit-loop suite, `pytest -m "not slow and not browser"`), whether or not it says so.
 SLOW_FIXTURES = {"built", "graded"}
+# Fixtures that start a classroom server, JupyterLab or a browser, or execute a notebook: slow too.
+STARTING_FIXTURES = {"server", "phone_server", "lab", "browser", "executed"}
 
 
 def pytest_configure(config):
@@ -45,9 +47,12 @@ def pytest_collection_modifyitems(config, items):
     module = lambda item: item.nodeid.split("::")[0]  # noqa: E731
     sharing = set()   # modules with a test that uses the built student versions: one group, all of them
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SLOW_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
             sharing.add(module(item))
+        elif STARTING_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.slow)
     for item in items:
         if not any(item.iter_markers("xdist_group")):
             item.add_marker(pytest.mark.xdist_group("built" if module(item) in sharing else module(item)))

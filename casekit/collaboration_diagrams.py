@@ -20,7 +20,7 @@ from typing import Any
 import graphviz
 
 from . import collaboration as co
-from .datasets import load_dataset
+from .datasets import bare, load_dataset
 from .diagrams import digraph, pick, two_forms, wrap
 from .errors import CasekitError
 from .i18n import get_language, set_language, t
@@ -81,8 +81,8 @@ def framework(lang: str | None = None) -> graphviz.Digraph:
 def data_structure(firm: str | None = None, lang: str | None = None) -> graphviz.Digraph:
     """Source 000 Figure 2 from the ``evidence`` data: concepts → themes → aggregate constructs."""
     with _lang(lang):
-        ev = load_dataset("evidence")
-        firms = load_dataset("firms").set_index("firm")
+        ev = bare(load_dataset("evidence"))   # read only: no provenance copied into each group and row
+        firms = bare(load_dataset("firms")).set_index("firm")
         if firm is not None:
             co.actual_case(firm)  # friendly error for an unknown firm
             ev = ev[ev.firm == firm]
@@ -202,8 +202,8 @@ def theory_model(lang: str | None = None) -> graphviz.Digraph:
     """Source 000 Figure 5: business model decides mode, mode decides process, which forms capabilities."""
     with _lang(lang):
         zh = get_language() == "zh"
-        st = load_dataset("stages").sort_values(["firm", "order"])
-        firms = load_dataset("firms").set_index("firm")
+        st = bare(load_dataset("stages")).sort_values(["firm", "order"])   # read only
+        firms = bare(load_dataset("firms")).set_index("firm")
         # compact: legible at a laptop's width; the phone's form runs top to bottom, a column per firm
         g = digraph("theory_model", rankdir=pick("LR", "TB"), ranksep=pick("0.35", "0.3"), nodesep=pick("0.25", "0.12"))
         if pick(False, True):
@@ -307,9 +307,10 @@ def _timeline(ax, narrow: bool):
 
     use_cjk_fonts()
     zh = get_language() == "zh"
-    st = load_dataset("stages").sort_values(["firm", "order"])
-    ev = load_dataset("firm_events")
-    firms = load_dataset("firms").set_index("firm")
+    # read only, so bare: pandas would copy each dataset's provenance into every group and row
+    st = bare(load_dataset("stages")).sort_values(["firm", "order"])
+    ev = bare(load_dataset("firm_events"))
+    firms = bare(load_dataset("firms")).set_index("firm")
     # the narrow form: 3.6 in wide, every text 9 pt (12 px) or more, stage numbers in the bars and
     # the stages spelled out in the notes below
     small = NARROW_PT if narrow else 8

@@ -29,7 +29,7 @@ import ipywidgets as W
 from . import collaboration as co
 from . import collaboration_diagrams as cd
 from ._guard import arm, guarded, short
-from .datasets import load_dataset
+from .datasets import bare, load_dataset
 from .diagrams import _draw_into, _show
 from .errors import CasekitError
 from .i18n import get_language, on_language_change, t
@@ -445,10 +445,10 @@ class EvidenceBrowser:
 
     def _show(self, _change=None):
         zh = get_language() == "zh"
-        d = self.data
-        self.rows = d[(d.firm == self.firm.value) & (d.construct_en == self.construct.value)]
+        d, b = self.data, bare(self.data)   # b: the same columns, no provenance for pandas to copy into each
+        self.rows = d[(b.firm == self.firm.value) & (b.construct_en == self.construct.value)]
         items = "".join(f"<li><b>{r.concept_zh if zh else r.concept_en}</b> ({r.concept_zh}): "
-                        f"{r.summary_zh if zh else r.summary_en} <small>[{r.cite}]</small></li>" for r in self.rows.itertuples())
+                        f"{r.summary_zh if zh else r.summary_en} <small>[{r.cite}]</small></li>" for r in bare(self.rows).itertuples())
         self.view.value = f"<ul>{items}</ul>"
 
     def _ipython_display_(self):

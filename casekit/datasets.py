@@ -9,7 +9,9 @@ True
 """
 from __future__ import annotations
 
+import csv
 import difflib
+import os
 import re
 from functools import lru_cache
 from importlib import resources
@@ -22,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from . import i18n
 from ._guard import protect, short
-from ._yaml import StrictLoader
+from ._yaml import parse as _parse_yaml
 from .errors import CasekitError
 
 __all__ = ["DATA_DIR", "dataset_names", "load_dataset", "codebook", "table", "metadata", "catalog", "DatasetMeta",
@@ -102,16 +104,41 @@ class DatasetMeta(_Strict):
 
 
 def _unit_names() -> tuple[str, ...]:
-    # The unit registry is itself a dataset whose record names a unit, so it is read directly here.
+    # The unit registry is itself a dataset whose record names a unit, so it is read directly here
+    # (once per version of the file: every dataset's record is checked against it).
+    path = DATA_DIR / "units.csv"
     try:
-        return tuple(pd.read_csv(DATA_DIR / "units.csv", dtype=str, encoding="utf-8")["unit"])
+        st = path.stat()
+    except OSError:
+        return ()
+    return _unit_names_of(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8)
+def _unit_names_of(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    try:
+        return tuple(pd.read_csv(path, dtype=str, encoding="utf-8")["unit"])
     except (OSError, KeyError, ValueError):
         return ()
 
 
 def dataset_names() -> list[str]:
     """The names :func:`load_dataset` accepts, sorted."""
-    return sorted(p.stem for p in DATA_DIR.glob("*.csv") if (DATA_DIR / f"{p.stem}.yaml").exists())
+    # One listing of the folder, not a glob and a stat per file: the kit asks this on every load.
+    # An entry listed exists, unless it is a link (a dangling one does not): only links are checked.
+    try:
+        with os.scandir(DATA_DIR) as it:
+            entries = {e.name: e.is_symlink() for e in it}
+    except OSError:
+        return []
+    names = []
+    for e in entries:
+        if e.endswith(".csv"):
+            stem = e[:-4] or e     # as Path(".csv").stem, which is ".csv"
+            link = entries.get(f"{stem}.yaml")
+            if link is not None and (not link or os.path.exists(os.path.join(DATA_DIR, f"{stem}.yaml"))):
+                names.append(stem)
+    return sorted(names)
 
 
 def _check_name(name: Any) -> str:
@@ -161,7 +188,7 @@ def metadata(name: str) -> DatasetMeta:
 def _metadata(key: str) -> DatasetMeta:
     path = DATA_DIR / f"{key}.yaml"
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)   # no key twice
+        raw = _parse_yaml(path.read_text(encoding="utf-8"))   # StrictLoader's reading: no key twice
         return DatasetMeta.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise CasekitError(f"The provenance file {path.name} is malformed: {exc}") from None
@@ -169,7 +196,7 @@ def _metadata(key: str) -> DatasetMeta:
 
 @lru_cache(maxsize=None)
 def _read(key: str) -> pd.DataFrame:
-    meta = metadata(key)
+    meta = _metadata(key)
     df = pd.read_csv(DATA_DIR / f"{key}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
     for col, doc in meta.columns.items():
         if col not in df.columns:
@@ -205,7 +232,7 @@ def load_dataset(name: str) -> pd.DataFrame:
     ``groupby`` do the expected thing.
     """
     key = _check_name(name)
-    meta = metadata(key)
+    meta = _metadata(key)
     df = _read(key).copy()
     df.attrs = {
         "name": key,
@@ -327,7 +354,7 @@ def _any_codebook_header(column: str, values: frozenset = frozenset()) -> str | 
     of a dataset whose column holds these ``values`` (an index's), else the one most codebooks give."""
     heads = []
     for n in dataset_names():
-        doc = metadata(n).columns.get(column)
+        doc = _metadata(n).columns.get(column)
         if doc is None:
             continue
         if values and values <= set(_read(n)[column].astype(str)):
@@ -365,11 +392,22 @@ def _term_labels() -> dict[str, tuple[str, str]]:
     for i, en, zh in zip(g["id"].astype(str), g["en"].astype(str), g["zh"].astype(str)):
         out[i] = (en, zh)
     for name in dataset_names():
+        if not {"name_en", "name_zh"} <= _header_names(name):   # a table without names is not read for this
+            continue
         df = _read(name)
         if {"name_en", "name_zh"} <= set(df.columns):
             for k, en, zh in zip(df.iloc[:, 0].astype(str), df["name_en"], df["name_zh"]):
                 out.setdefault(k, (str(en), str(zh)))
     return out
+
+
+def _header_names(key: str) -> set[str]:
+    """The column names in the first line of ``key``'s csv (all names, if that line cannot be read as one)."""
+    try:
+        with open(DATA_DIR / f"{key}.csv", encoding="utf-8-sig", newline="") as fh:
+            return set(next(csv.reader(fh), []))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {"name_en", "name_zh"}   # let _read say what is wrong, as it did
 
 
 @lru_cache(maxsize=None)
@@ -378,8 +416,8 @@ def _column_labels(column: str) -> dict[str, tuple[str, str]]:
     dataset's codebook labels for a column of that name)."""
     dataset, _, col = column.rpartition(".")
     out: dict[str, tuple[str, str]] = {}
-    for name in [dataset] if dataset else dataset_names():
-        doc = metadata(name).columns.get(col)
+    for name in [_check_name(dataset)] if dataset else dataset_names():
+        doc = _metadata(name).columns.get(col)
         if doc is not None:
             for k, lab in doc.labels.items():
                 out.setdefault(str(k), (lab.en, lab.zh))
@@ -425,23 +463,32 @@ def label_codes(df: pd.DataFrame, lang: str, skip: tuple[str, ...] = (), key: st
     k = 1 if lang == "zh" else 0
     sep = "；" if lang == "zh" else "; "
     out = df.copy()
-    for j, col in enumerate(df.columns):
-        if col in skip or df.iloc[:, j].dtype.kind in "biufcmM":
+    src = bare(df)
+    for j, col in enumerate(src.columns):
+        column = src.iloc[:, j]
+        if col in skip or column.dtype.kind in "biufcmM":
             continue
         terms = code_labels(f"{dataset}.{col}" if dataset else str(col))
-        values = df.iloc[:, j].dropna().astype(str)
+        values = column.dropna().astype(str)
         parts = [p for v in values.unique() for p in v.split(";") if p]
         if not parts or any(p not in terms for p in parts):
             continue
         if col == key:
             if lang != "zh":
                 continue
-            out.isetitem(j, df.iloc[:, j].map(
+            out.isetitem(j, column.map(
                 lambda v: v if pd.isna(v) or str(v) not in terms else f"{terms[str(v)][1]} ({v})"))
             continue
-        out.isetitem(j, df.iloc[:, j].map(
+        out.isetitem(j, column.map(
             lambda v, terms=terms: v if pd.isna(v) else sep.join(terms[p][k] for p in str(v).split(";") if p)))
     return out
+
+
+def bare(df: pd.DataFrame) -> pd.DataFrame:
+    """``df``'s data without its ``attrs`` (not copied: pandas copies on write). pandas deep-copies
+    a frame's attrs (a dataset's provenance and codebook) into every column and every result taken
+    from it; code that only reads columns works on this and skips those copies. Internal."""
+    return pd.DataFrame(df) if df.attrs else df
 
 
 def catalog() -> pd.DataFrame:
@@ -449,7 +496,7 @@ def catalog() -> pd.DataFrame:
     zh = i18n.get_language() == "zh"
     rows = []
     for name in dataset_names():
-        meta = metadata(name)
+        meta = _metadata(name)
         rows.append({
             "dataset": name,
             "unit": meta.unit,
@@ -484,6 +531,7 @@ def _short(desc: str) -> str:
 
 
 def _cache_clear() -> None:
+    _unit_names_of.cache_clear()
     _metadata.cache_clear()
     _term_labels.cache_clear()
     _column_labels.cache_clear()

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n, units
-from .datasets import code_label, column_labels, load_dataset
+from .datasets import bare, code_label, column_labels, load_dataset
 from ._guard import short
 from .errors import CasekitError
 
@@ -219,7 +219,7 @@ def side_by_side(labels: bool = False) -> pd.DataFrame:
     >>> "12,668" in t.loc["little_giant_count", "peer_reviewed"]
     True
     """
-    df = paired_figures(across_sources=True)
+    df = bare(paired_figures(across_sources=True))   # read only: no provenance copied into each group
     rows = {}
     for group, g in df.groupby("related_group", sort=True):
         row = {}

@@ -40,7 +40,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from . import i18n
-from .datasets import code_label, load_dataset
+from .datasets import bare, code_label, load_dataset
 from ._guard import short
 from .errors import CasekitError
 
@@ -436,20 +436,21 @@ class PathCard:
                  i18n.t("basis: ", "依据：") + r["basis_" + L] + f"  [004 §{r['section']}]"]
         for kind, head in [("condition", i18n.t("Suits when", "适用条件")),
                            ("advantage", i18n.t("Advantages", "优势")), ("risk", i18n.t("Risks", "风险"))]:
-            sub = self.items[self.items["kind"] == kind]
+            items = bare(self.items)
+            sub = items[items["kind"] == kind]
             lines.append(head + ":")
             for it in sub.itertuples():
                 mark = i18n.t(" (kit's reading)", "（本套件的解读）") if it.source_states == "kit_reading" else ""
                 lines.append(f"  - {getattr(it, 'text_' + L)}{mark}  [{it.cite}]")
         if len(self.examples):
             lines.append(i18n.t("Qingdao examples:", "青岛实例："))
-            for e in self.examples.itertuples():
+            for e in bare(self.examples).itertuples():
                 lines.append(f"  - {_year_label(e)} {code_label(str(e.firm), L)}: {getattr(e, 'event_' + L)}")
         else:
             lines.append(i18n.t("Qingdao examples: none in the source", "青岛实例：原文没有"))
         if len(self.measures):
             lines.append(i18n.t("Countermeasures (§5):", "对策（第5节）："))
-            for m in self.measures.itertuples():
+            for m in bare(self.measures).itertuples():
                 lines.append(f"  - [{code_label(str(m.actor), L, 'path_countermeasures.actor')}] {getattr(m, 'measure_' + L)}")
         return "\n".join(lines)
 
@@ -488,16 +489,20 @@ def adoption_matrix(kind: str = "years") -> pd.DataFrame:
     """
     if kind not in ("years", "count"):
         raise CasekitError(f"adoption_matrix(kind={short(kind, 40)}): use kind='years' or kind='count'.")
-    ev = events()
+    # One pass over the examples (oldest first), each to its firm and path: not 18 selections of the table
+    cells: dict[tuple[str, str], list] = {}
+    for r in bare(events()).itertuples(index=False):
+        if not pd.isna(r.firm) and not pd.isna(r.path):
+            cells.setdefault((str(r.firm), str(r.path)), []).append(r)
     firms = ["haier", "hisense", "aucma"]
     out = pd.DataFrame("" if kind == "years" else 0, index=pd.Index(firms, name="firm"), columns=list(PATHS))
     for firm in firms:
         for path in PATHS:
-            sub = ev[(ev["firm"] == firm) & (ev["path"] == path)]
+            sub = cells.get((firm, path), [])
             if kind == "count":
                 out.loc[firm, path] = len(sub)
             else:
-                labels = list(dict.fromkeys(_year_label(r) for _, r in sub.iterrows()))
+                labels = list(dict.fromkeys(_year_label(r) for r in sub))
                 out.loc[firm, path] = ", ".join(labels)
     out.columns.name = "path"
     return out

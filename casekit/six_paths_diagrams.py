@@ -18,6 +18,7 @@ from __future__ import annotations
 import graphviz
 
 from . import i18n
+from .datasets import bare
 from .diagrams import digraph, pick, two_forms, wrap
 from .plotting import use_cjk_fonts
 from .six_paths import PATHS, TRAP_STEPS, _check_path, adoption_matrix, cluster_actors, paths
@@ -51,7 +52,7 @@ def path_taxonomy(highlight: str | None = None) -> graphviz.Digraph:
     g = digraph("path_taxonomy", rankdir="LR", **pick({}, {"ranksep": "0.3", "nodesep": "0.12"}))
     root = i18n.t("Independent innovation of core technology\n(six paths, 004 §3)", "核心技术自主创新\n（六条路径，004 第3节）")
     g.node("root", wrap(root, 14) if narrow else root, shape="box", fillcolor="#dfe6f5")
-    df = paths()
+    df = bare(paths())
     for origin, (en, zh) in _ORIGIN.items():
         g.node(f"o_{origin}", wrap(i18n.t(en, zh), pick(40, 12)), shape="box", style="filled", fillcolor="#f4f6fb")
         g.edge("root", f"o_{origin}")
@@ -84,9 +85,9 @@ def cluster_network() -> graphviz.Digraph:
     if narrow:
         g.attr("edge", fontsize="12")
     w, lw = pick(18, 10), pick(16, 8)
-    df = cluster_actors()
+    df = bare(cluster_actors())   # read only (bare: pandas copies no provenance into each row)
     names = {r.firm: getattr(r, "name_" + L) for r in df.itertuples()}
-    short = {r.path: getattr(r, "short_" + L) for r in paths().itertuples()}
+    short = {r.path: getattr(r, "short_" + L) for r in bare(paths()).itertuples()}
     rel = {"supplies": ("supplies", "配套"), "predecessor_of": ("became", "发展为"),
            "unit_of": ("unit of", "下属"), "technology_source": ("technology", "技术来源"),
            "alliance_partner": ("alliance", "联盟")}
@@ -180,7 +181,7 @@ def _adoption_chart(ax, narrow: bool):
     L = _lang()
     years = adoption_matrix("years")
     counts = adoption_matrix("count")
-    p = paths().set_index("path")
+    p = bare(paths()).set_index("path")
     firm_names = {"haier": ("Haier", "海尔"), "hisense": ("Hisense", "海信"), "aucma": ("Aucma", "澳柯玛")}
     created = ax is None
     if created:   # the width of a laptop's notebook (848 px): shown at its own size, text unshrunk

@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import i18n
 from ._guard import short
-from .datasets import code_labels, label_codes, load_dataset  # label_codes re-exported: the data layer's job
+from .datasets import bare, code_labels, label_codes, load_dataset  # label_codes re-exported: the data layer's job
 from .errors import CasekitError
 
 __all__ = ["frame_html", "install", "uninstall", "glossary", "label_codes", "quirks", "SourceNotes"]
@@ -114,6 +114,7 @@ def _phone_rules(cls: str, plain_index: bool) -> str:
 def frame_html(df: pd.DataFrame) -> str:
     """``df`` as HTML for a notebook: no cut text, wrapping text columns with a minimum width (a
     list of cards on a phone when the table is wider than one)."""
+    df = bare(df)   # the HTML shows no attrs: pandas need not copy them into every column it formats
     cls = f"ck-t{next(_ids)}"
     opt = pd.get_option
     max_rows = opt("display.max_rows")

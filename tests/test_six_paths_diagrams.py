@@ -6,6 +6,8 @@ import pytest
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot  # noqa: E402  (the test closes a figure with it; not loaded by casekit for a non-pyplot figure)
+
 import casekit
 from casekit import six_paths as sp
 from casekit import six_paths_diagrams as d

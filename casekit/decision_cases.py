@@ -301,6 +301,17 @@ def _check_selection(exhibit: Exhibit, df: pd.DataFrame) -> None:
                     f"附录 {short(exhibit.id, 40)}：where 中的 {col} 应是取值列表，例如 [keda]，而不是 {short(value, 40)}。"))
 
 
+def _exhibit_table(i: int, exhibit: Exhibit, lang: str, memo: dict | None) -> pd.DataFrame:
+    """:func:`exhibit_table` of the ``i``-th exhibit, built once per ``memo`` (one shown case's: its
+    HTML and Markdown share it)."""
+    if memo is None:
+        return exhibit_table(exhibit, lang)
+    key = ("exhibit", i, exhibit.id, exhibit.dataset, lang)
+    if key not in memo:
+        memo[key] = exhibit_table(exhibit, lang)
+    return memo[key]
+
+
 def exhibit_table(exhibit: Exhibit, lang: str | None = None) -> pd.DataFrame:
     """The rows and columns an exhibit shows, from its dataset, with headers in ``lang``."""
     if not isinstance(exhibit, Exhibit):
@@ -309,7 +320,7 @@ def exhibit_table(exhibit: Exhibit, lang: str | None = None) -> pd.DataFrame:
             f"not {short(exhibit, 40)}.",
             f"exhibit_table() 需要决策案例的一个附录，例如 load_case('keda_zhongtu').exhibits[0]，而不是 {short(exhibit, 40)}。"))
     lang = _check_lang(lang)
-    df = _datasets.load_dataset(exhibit.dataset)
+    df = _datasets.bare(_datasets.load_dataset(exhibit.dataset))   # the rows it shows; the provenance is cited below
     _check_selection(exhibit, df)
     for col, values in exhibit.where.items():
         df = df[df[col].astype(str).isin([str(v) for v in values])]
@@ -487,7 +498,7 @@ def _sequel_of(name: str) -> DecisionCase:
     return case
 
 
-def _markdown(name: str, lang: str, note: str = "", part: str = "A") -> str:
+def _markdown(name: str, lang: str, note: str = "", part: str = "A", memo: dict | None = None) -> str:
     case = _sequel_of(name) if part == "B" else _load(name)
     d = _Doc(case, lang, part)
     sep = "；" if lang == "zh" else "; "
@@ -521,7 +532,7 @@ def _markdown(name: str, lang: str, note: str = "", part: str = "A") -> str:
     if d.exhibits():
         lines += [f"## {_lab('exhibits', lang)}", ""]
     for i, ex in enumerate(d.exhibits(), 1):
-        df = exhibit_table(ex, lang)
+        df = _exhibit_table(i, ex, lang, memo)
         lines += [f"**{_lab('exhibit', lang)} {i}　{d.g(ex, 'caption')}**", ""]
         lines.append("| " + " | ".join(_md_cell(c) for c in df.columns) + " |")
         lines.append("|" + "---|" * len(df.columns))
@@ -573,7 +584,8 @@ def case_html(unit: str | int, lang: str | None = None, *, standalone: bool = Fa
     return _html(name, lang, units.renumbering_note(unit, lang), standalone=standalone, part=part)
 
 
-def _html(name: str, lang: str, note: str = "", *, standalone: bool = False, part: str = "A") -> str:
+def _html(name: str, lang: str, note: str = "", *, standalone: bool = False, part: str = "A",
+          memo: dict | None = None) -> str:
     case = _sequel_of(name) if part == "B" else _load(name)
     d = _Doc(case, lang, part)
     e = html.escape
@@ -619,7 +631,7 @@ def _html(name: str, lang: str, note: str = "", *, standalone: bool = False, par
     if d.exhibits():
         out.append(f"<h2>{_lab('exhibits', lang)}</h2>")
     for i, ex in enumerate(d.exhibits(), 1):
-        df = exhibit_table(ex, lang)
+        df = _exhibit_table(i, ex, lang, memo)
         out.append(f"<p><b>{_lab('exhibit', lang)} {i}　{g(ex, 'caption')}</b></p>")
         out.append('<div class="ck-wrap">' + df.to_html(index=False, border=0, escape=True) + "</div>")
         src = e(_source_line(ex.dataset, lang))
@@ -642,19 +654,25 @@ def _html(name: str, lang: str, note: str = "", *, standalone: bool = False, par
 
 
 class _CaseView:
-    """What :func:`show_case` returns: shown as HTML in a notebook, as Markdown elsewhere."""
+    """What :func:`show_case` returns: shown as HTML in a notebook, as Markdown elsewhere.
+
+    A notebook asks for all three forms of the one view (HTML, Markdown, plain text): the exhibit
+    tables are built once for the view, and the Markdown, which is also its plain text, once."""
 
     def __init__(self, unit: str, lang: str, note: str = "", part: str = "A"):
         self.unit, self.lang, self.note, self.part = unit, lang, note, part
+        self._memo: dict = {}
 
     def _repr_html_(self) -> str:
-        return _html(self.unit, self.lang, self.note, part=self.part)
+        return _html(self.unit, self.lang, self.note, part=self.part, memo=self._memo)
 
     def _repr_markdown_(self) -> str:
-        return _markdown(self.unit, self.lang, self.note, self.part)
+        if "markdown" not in self._memo:
+            self._memo["markdown"] = _markdown(self.unit, self.lang, self.note, self.part, memo=self._memo)
+        return self._memo["markdown"]
 
     def __repr__(self) -> str:
-        return _markdown(self.unit, self.lang, self.note, self.part)
+        return self._repr_markdown_()
 
 
 def show_case(unit: str | int, lang: str | None = None, part: str = "A") -> _CaseView:

@@ -161,25 +161,51 @@ def _turned(graph: graphviz.Digraph | graphviz.Graph):
     return g
 
 
-def _narrow_svg(graph, wide: str) -> tuple[str | None, float | None]:
+_UNDRAWN = object()
+
+
+def _narrow_svg(graph, wide: str, drawn: Any = _UNDRAWN) -> tuple[str | None, float | None]:
     """(narrow SVG, width px to draw it at in a sideways-scrolling box, or None) for ``graph``
-    whose laptop form is ``wide``; (None, None) when ``wide`` reads on a phone as it is."""
+    whose laptop form is ``wide``; (None, None) when ``wide`` reads on a phone as it is. ``drawn``
+    is the narrow candidate's SVG if :func:`_wide_and_candidate` drew it already."""
     if phone_text_px(wide) >= MIN_PHONE_TEXT_PX:
         return None, None
     build = getattr(graph, "casekit_narrow", None)
     candidates = []
-    try:
-        if build is not None:
-            candidates.append(build().pipe(format="svg", encoding="utf-8"))
-        else:
-            candidates.append(_turned(graph).pipe(format="svg", encoding="utf-8"))
-    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, CasekitError):
-        pass
+    if isinstance(drawn, str):
+        candidates.append(drawn)
+    else:   # not drawn yet, or drawing it failed: drawn here, so that a failure is met as it always was
+        try:
+            if build is not None:
+                candidates.append(build().pipe(format="svg", encoding="utf-8"))
+            else:
+                candidates.append(_turned(graph).pipe(format="svg", encoding="utf-8"))
+        except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, CasekitError):
+            pass
     best = max(candidates + [wide], key=phone_text_px)
     if phone_text_px(best) >= MIN_PHONE_TEXT_PX:
         return _TITLE.sub("", best), None
     w, _h, font = _svg_size(best)
     return _TITLE.sub("", best), w * (MIN_PHONE_TEXT_PX + 0.5) / font
+
+
+def _wide_and_candidate(graph) -> tuple[str, Any]:
+    """dot's SVG of ``graph`` and of its narrow candidate (the builder's narrow form, else the graph
+    turned), drawn at the same time by two ``dot`` processes: a second core draws one while the
+    first draws the other, and the narrow form is built while ``dot`` lays out the wide one. The
+    candidate is drawn before anyone knows it is needed (12 of the kit's 13 diagrams need it);
+    drawing it is only an attempt: what it raised is returned, not raised, and :func:`_narrow_svg`
+    draws it again, as it always did, if and only if the wide form needs it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        wide = pool.submit(graph.pipe, format="svg", encoding="utf-8")
+        try:
+            build = getattr(graph, "casekit_narrow", None)
+            drawn: Any = (build() if build is not None else _turned(graph)).pipe(format="svg", encoding="utf-8")
+        except Exception as exc:   # noqa: BLE001 (kept, not raised: see above)
+            drawn = exc
+        return wide.result(), drawn
 
 
 def digraph(name: str | None = None, *, rankdir: str = "LR", **graph_attr: str) -> graphviz.Digraph:
@@ -328,10 +354,10 @@ def _show(graph: graphviz.Digraph | graphviz.Graph, forms: str = "both") -> Any:
                 if phone_text_px(small) >= MIN_PHONE_TEXT_PX:
                     return FittedSVG(small)
                 return FittedSVG(small, small, w * (MIN_PHONE_TEXT_PX + 0.5) / font)
-            wide = graph.pipe(format="svg", encoding="utf-8")
             if forms == "wide":
-                return FittedSVG(wide)
-            return FittedSVG(wide, *_narrow_svg(graph, wide))
+                return FittedSVG(graph.pipe(format="svg", encoding="utf-8"))
+            wide, drawn = _wide_and_candidate(graph)
+            return FittedSVG(wide, *_narrow_svg(graph, wide, drawn))
         except graphviz.ExecutableNotFound:
             mode = "wasm" if _has_wasm_widget() else "source"
         except graphviz.CalledProcessError as exc:  # a malformed graph: show what we can

@@ -42,4 +42,16 @@ def install_ipython_handler() -> bool:
         return None
 
     shell.set_custom_exc((CasekitError,), _handler)
+    # IPython 9 also keeps each cell's error for its history (``%notebook`` writes it out), formatted
+    # as a full traceback: a fifth of a second per error (it parses every file on the stack), for
+    # a traceback nobody was shown. A CasekitError is kept as it was shown: the short message.
+    store = getattr(shell, "_format_exception_for_storage", None)
+    if callable(store) and not getattr(store, "__casekit__", False):
+        def _for_storage(exception, *args, **kwargs):
+            if isinstance(exception, CasekitError):
+                return {"ename": type(exception).__name__, "evalue": str(exception), "traceback": [_format(exception)]}
+            return store(exception, *args, **kwargs)
+
+        _for_storage.__casekit__ = True
+        shell._format_exception_for_storage = _for_storage
     return True

@@ -240,6 +240,42 @@ def _install_formatters(shell) -> None:
     formatters = shell.display_formatter.formatters
     formatters["text/html"].for_type(_responsive_class(), _figure_html)
     formatters["image/svg+xml"].for_type(_responsive_class(), _figure_svg_output)
+    callbacks = getattr(getattr(shell, "events", None), "callbacks", {}).get("post_execute")
+    if isinstance(callbacks, list) and _no_raster_for_svg not in callbacks:
+        callbacks.insert(0, _no_raster_for_svg)   # before pyplot's own post_execute draw
+
+
+def _no_raster_for_svg() -> None:
+    """After a cell, pyplot draws every changed figure it manages with the backend's renderer (Agg:
+    a raster), then the inline backend shows each figure, which IPython formats. A kit figure in a
+    notebook showing SVG is shown by :func:`_figure_html`, which draws both forms itself: that
+    raster is never seen, and drawing it costs as much as drawing one SVG form (0.1-0.2 s). Run just
+    before pyplot's drawing, this marks such figures drawn; the inline backend shows them all the same.
+    A figure with a layout engine (constrained layout) still gets that pass, without painting
+    (``draw_without_rendering``): the engine's pass with the backend's text metrics moves the axes
+    by hundredths of a point, and the SVG must come out as it always did."""
+    import sys
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    cls = _done.get("figure_class")
+    if pyplot is None or cls is None or not _done["inline"]:
+        return
+    try:
+        import matplotlib
+
+        backend = str(matplotlib.rcParams._get_backend_or_none() or "")
+        if ("matplotlib_inline" not in backend and backend != "inline") or not matplotlib.is_interactive():
+            return   # pyplot draws nothing after the cell (or draws for a screen): nothing to spare
+        from matplotlib._pylab_helpers import Gcf
+
+        for manager in Gcf.get_all_fig_managers():
+            figure = manager.canvas.figure
+            if isinstance(figure, cls) and figure.stale:
+                if figure.get_layout_engine() is not None:
+                    figure.draw_without_rendering()   # the layout pass, not the painting; leaves it not stale
+                figure.stale = False
+    except Exception:   # an unusual matplotlib: let pyplot draw as it always does
+        return
 
 
 # --------------------------------------------------------------------------------------------

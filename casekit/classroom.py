@@ -63,7 +63,7 @@ from .decision_cases import case_html
 from .errors import CasekitError
 from .handout import narrative_dir
 from .language import order_text
-from .reveal import mark_sequel
+from .reveal import SEQUEL_TAG, mark_sequel
 
 __all__ = ["UNITS", "LAB_ONLY_TAG", "units", "shown_case", "served_copy", "prepare_folder", "unit_titles", "lan_address",
            "ping_settings", "plan_class", "ClassPlan", "available_memory_mb", "build_argv", "build_config",
@@ -744,6 +744,10 @@ def _make_app(max_students: int, lang: str, cell_timeout: int = CELL_TIMEOUT, gr
     def show_code_cell_timeout(self, cell):
         cell["outputs"] = [{"output_type": "error", "ename": "TimeoutError", "evalue": "",
                             "traceback": [timeout_message(lang, cell_timeout)]}]
+        # a cell below the reveal is hidden until the reveal: this one must show, to say "reload"
+        tags = cell.get("metadata", {}).get("tags")
+        if isinstance(tags, list) and SEQUEL_TAG in tags:
+            tags.remove(SEQUEL_TAG)
 
     VoilaExecutor.show_code_cell_timeout = show_code_cell_timeout
     # jupyter_server pings a kernel's websocket itself (ws_ping_interval, in ms) and hands the same

@@ -412,20 +412,25 @@ class _Point:
         p, lang = self.point, i18n.get_language()
         kind = t("Your decision", "你的决策") if p.kind == "decision" else t("Your prediction", "你的预测")
         sep = ": " if lang == "en" else "："
-        self.question.value = (f"<div class='ck-q'><b>{kind}</b>{sep}"
-                               f"{html.escape(getattr(p, 'question_' + lang))}{self._badge()}</div>")
         shown = self.option if self.pending is None else self.pending
         live = self.live is not None
+        # The controls first, each in one message, then the words that say what changed: a page
+        # applies the kernel's updates in order, so it never says "voting closed" beside buttons
+        # that still take a vote (seen on a busy machine when the badge went first).
         for b, o in zip(self.buttons, p.options):
-            mark = "●" if o.id == shown else "○"
-            b.description = f"{mark} {getattr(o, lang)}"
-            b.tooltip = getattr(o, lang)
-            b.button_style = "info" if o.id == shown else ""
-            b.disabled = live and not self._can_vote()
-        self.reason.disabled = live and not self._can_vote()
-        self.reason.placeholder = t(f"One sentence: why? (at most {REASON_LIMIT} characters)",
-                                    f"一句话说明理由（最多 {REASON_LIMIT} 字）")
-        self.reason.description = ""
+            with b.hold_sync():
+                mark = "●" if o.id == shown else "○"
+                b.description = f"{mark} {getattr(o, lang)}"
+                b.tooltip = getattr(o, lang)
+                b.button_style = "info" if o.id == shown else ""
+                b.disabled = live and not self._can_vote()
+        with self.reason.hold_sync():
+            self.reason.disabled = live and not self._can_vote()
+            self.reason.placeholder = t(f"One sentence: why? (at most {REASON_LIMIT} characters)",
+                                        f"一句话说明理由（最多 {REASON_LIMIT} 字）")
+            self.reason.description = ""
+        self.question.value = (f"<div class='ck-q'><b>{kind}</b>{sep}"
+                               f"{html.escape(getattr(p, 'question_' + lang))}{self._badge()}</div>")
         if live:
             self.status.value = self._live_status()
             self._draw_split()

@@ -99,8 +99,8 @@ def test_three_phones_and_a_projector_run_a_case_discussion(browser, server):
         phones.append(page)
     for page in phones:
         # Voting is not open yet: the buttons wait, and the panel says so in the class language.
-        # (Waited for, not read at once: in one run of the suite on two busy workers a phone's first
-        # button read as enabled just after the panel drew; not reproduced since, cause not found.)
+        # (Waited for: the panel draws its badge as soon as the page has it; the kernel now sends the
+        # buttons' state before the words, see reveal._Point.render.)
         page.wait_for_function("() => { const p = document.querySelector('.ck-choice'); const b = p && p.querySelector('button');"
                                " return b && b.disabled && p.innerText.includes('投票尚未开始'); }", timeout=STEP_MS)
         assert _panel(page).locator("button").first.is_disabled()

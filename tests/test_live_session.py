@@ -660,9 +660,10 @@ def test_a_class_votes_sees_its_split_and_gets_case_b_without_a_reload(server):
         # Voting closed: the panel says so, and the buttons are disabled.
         assert all(s.states[s.panels[1]["buttons"][0]].get("disabled") for s in students)
         server.act("open", point=decision)
-        await asyncio.gather(*(s.wait_until(lambda s=s: not s.states[s.panels[1]["buttons"][0]].get("disabled"))
+        # the words come last (after the buttons' state): once a page says "open", its buttons take a vote
+        await asyncio.gather(*(s.wait_until(lambda s=s: "Voting open" in s.value(s.panels[1]["question"]))
                                for s in students))
-        assert all("Voting open" in s.value(s.panels[1]["question"]) for s in students)
+        assert all(not s.states[s.panels[1]["buttons"][0]].get("disabled") for s in students)
         for i, s in enumerate(students):
             await s.type_reason(1, ["<script>alert('x')</script>", "Own chips or stay dependent", "成本太高"][i])
             await s.click(1, [0, 1, 0][i])

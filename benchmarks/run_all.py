@@ -124,7 +124,9 @@ LINE = re.compile(r"^(?P<label>.*?)[\s:]*(?:\(?n=\d+\)?\s*)?(?:median|p50)\s+(?P
                   r".*?p95\s+(?P<p95>[\d.]+)\s*ms", re.I)
 
 
-CLASS_SCALE = {"bench_classroom.py", "bench_sandbox.py"}
+# The class-scale benchmarks take minutes each (servers, 40-60 kernels, graded classes): run them on their own.
+CLASS_SCALE = {"bench_classroom.py", "bench_sandbox.py", "bench_classroom_cull.py", "bench_live_session.py",
+               "bench_stall.py", "bench_grade_class.py"}
 
 
 def unit_benchmarks() -> tuple[list[dict], list[str]]:

@@ -93,3 +93,16 @@ def test_every_notebook_the_suite_executes_goes_through_the_bounded_runner():
     # test_package.py runs its notebook inside a clean venv outside the clone, with its own bound
     assert direct == ["test_package.py"], direct
     assert "timeout=60" in (ROOT / "tests" / "test_package.py").read_text(encoding="utf-8")
+
+
+def test_each_group_of_tests_runs_on_one_worker(request):
+    """The suite's time rests on pytest-xdist's ``--dist loadgroup`` (conftest.py): a module's
+    server, browser and JupyterLab start once, and the student versions are built once. pytest 9.2
+    broke that silently (pytest-dev/pytest-xdist#1386: the group suffix xdist writes into the node id
+    no longer takes, so tests went out one by one and both workers built and started everything);
+    this test fails if the grouping is lost again."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not run by a pytest-xdist worker with --dist loadgroup")
+    assert request.node.nodeid.endswith("@tests/test_suite_bounds.py"), (
+        f"pytest-xdist did not put this test in its module's group: {request.node.nodeid!r} has no "
+        "'@tests/test_suite_bounds.py'. Check the pytest and pytest-xdist versions (pyproject.toml).")

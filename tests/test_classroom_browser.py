@@ -160,6 +160,8 @@ get_ipython().events.register("pre_run_cell", _slow_once)
 
 
 def test_a_cell_over_the_limit_says_reload_in_the_class_language_and_the_reload_works(browser, tmp_path_factory):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     root = tmp_path_factory.mktemp("classroom-timeout")
     startup = root / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
@@ -170,7 +172,12 @@ def test_a_cell_over_the_limit_says_reload_in_the_class_language_and_the_reload_
         server.wait_for_pool(UNIT)
         page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
         page.goto(server.url(f"/voila/render/{UNIT}.ipynb"), wait_until="domcontentloaded")
-        page.wait_for_function("() => document.body.innerText.includes('请刷新页面')", timeout=120_000)
+        try:
+            page.wait_for_function("() => document.body.innerText.includes('请刷新页面')", timeout=120_000)
+        except PlaywrightTimeout:   # say what the page showed instead, and whether the slow cell ran
+            pytest.fail(f"no 请刷新页面 after 120 s; slow cell ran: {(root / 'slowed').exists()}; the page shows: "
+                        f"{' '.join(page.inner_text('body').split())[-600:]!r}; its HTML ends: "
+                        f"{page.content()[-1500:]!r}")
         text = page.inner_text("body")
         assert (root / "slowed").exists(), "the slow cell did run"
         assert text.index("请刷新页面") < text.index("Reload the page"), "the class language comes first"

@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/profile_units.py 02 03 --repeat 3   # notebooks whose name starts so
     .venv/bin/python benchmarks/profile_units.py 04 --profile 30    # + the 30 costliest functions (cumulative)
     .venv/bin/python benchmarks/profile_units.py 03 --profile 5 --callers _check_name   # + who calls it
+    .venv/bin/python benchmarks/profile_units.py --floor --repeat 3 # + the drawing floor of each notebook
 
 Each notebook runs from a fresh kernel (nbclient), as benchmarks/run_all.py runs it. Cell times are
 the kernel's own (execute_input to execute_reply), the median over ``--repeat`` runs; "kernel
@@ -14,6 +15,7 @@ profiler slows everything, so its run is not part of the timings).
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -31,13 +33,56 @@ PROFILE_END = ("_ck_prof.disable()\nimport pstats as _ck_ps, io as _ck_io\n_ck_s
                "for _ck_c in {callers!r}: _ck_st.print_callers(_ck_c)\n"
                "print(_ck_s.getvalue())")
 
+# --floor: how long the drawing libraries themselves take to draw what a notebook shows. Every
+# matplotlib drawing (print_figure: savefig and the inline backend; draw_without_rendering: a layout
+# pass; FigureCanvasAgg.draw and draw_artist: an explorer's raster frames) and every Graphviz `dot`
+# run is timed; nested and concurrent intervals (a diagram's two dot
+# runs overlap each other and the kit's own code) count once, as wall time. What the kit's own code
+# adds is the rest.
+FLOOR_START = """\
+import time as _ck_t
+import matplotlib.backend_bases as _ck_bb, matplotlib.figure as _ck_fig, matplotlib.axes as _ck_ax
+from matplotlib.backends import backend_agg as _ck_agg
+from graphviz.backend import execute as _ck_ex
+_ck_iv = []
+def _ck_wrap(owner, name, kind):
+    orig = getattr(owner, name)
+    def timed(*a, **k):
+        t0 = _ck_t.perf_counter()
+        try:
+            return orig(*a, **k)
+        finally:
+            _ck_iv.append((t0, _ck_t.perf_counter(), kind))
+    setattr(owner, name, timed)
+_ck_wrap(_ck_bb.FigureCanvasBase, "print_figure", "matplotlib")
+_ck_wrap(_ck_fig.Figure, "draw_without_rendering", "matplotlib")
+_ck_wrap(_ck_agg.FigureCanvasAgg, "draw", "matplotlib")
+_ck_wrap(_ck_ax.Axes, "draw_artist", "matplotlib")
+_ck_wrap(_ck_ex, "run_check", "dot")"""
+FLOOR_END = """\
+def _ck_union(iv):
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(iv):
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total
+import json as _ck_json
+print(_ck_json.dumps({"drawing": _ck_union([(a, b) for a, b, _ in _ck_iv]),
+                      "matplotlib": _ck_union([(a, b) for a, b, k in _ck_iv if k == "matplotlib"]),
+                      "dot": _ck_union([(a, b) for a, b, k in _ck_iv if k == "dot"]),
+                      "figures_drawn": len({a for a, b, k in _ck_iv if k == "matplotlib"
+                                           and not any(a2 < a and b <= b2 for a2, b2, _ in _ck_iv)}),
+                      "dot_runs": sum(k == "dot" for _, _, k in _ck_iv)}))"""
+
 
 def _stamp(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
-def run(path: Path, profile: int = 0, sort: str = "cumulative", callers: tuple = ()) -> tuple[float, float, list, str]:
-    """(total wall seconds, kernel start seconds, [(seconds, index, first line)], profile text)."""
+def run(path: Path, profile: int = 0, sort: str = "cumulative", callers: tuple = (),
+        floor: bool = False) -> tuple[float, float, list, str]:
+    """(total wall seconds, kernel start seconds, [(seconds, index, first line)], profile or floor text)."""
     import nbformat
     from jupyter_client import KernelManager
     from nbclient import NotebookClient
@@ -46,6 +91,9 @@ def run(path: Path, profile: int = 0, sort: str = "cumulative", callers: tuple =
     if profile:
         nb.cells.insert(0, nbformat.v4.new_code_cell(PROFILE_START))
         nb.cells.append(nbformat.v4.new_code_cell(PROFILE_END.format(sort=sort, n=profile, callers=list(callers))))
+    elif floor:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(FLOOR_START))
+        nb.cells.append(nbformat.v4.new_code_cell(FLOOR_END))
     km = KernelManager(kernel_name="python3")
     t0 = time.perf_counter()
     km.start_kernel(cwd=str(path.parent), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -65,7 +113,7 @@ def run(path: Path, profile: int = 0, sort: str = "cumulative", callers: tuple =
             d = (_stamp(ex["shell.execute_reply"]) - start).total_seconds()
             cells.append((d, i, c.source.strip().splitlines()[0][:70] if c.source.strip() else ""))
     text = ""
-    if profile:
+    if profile or floor:
         text = "".join(o.get("text", "") for o in nb.cells[-1].get("outputs", []))
     return total, total - sum(d for d, _, _ in cells), cells, text
 
@@ -75,6 +123,8 @@ def main() -> int:
     ap.add_argument("names", nargs="*", help="prefixes of notebook names (default: all, and the baseline)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--profile", type=int, default=0, help="print this many top functions of a profiled run")
+    ap.add_argument("--floor", action="store_true", help="also time the drawing (matplotlib, dot) in each "
+                    "notebook, in runs of their own, and print each notebook's floor over the baseline")
     ap.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime)")
     ap.add_argument("--callers", action="append", default=[], help="with --profile: print who calls functions "
                     "matching this pstats pattern (repeatable)")
@@ -87,6 +137,7 @@ def main() -> int:
     else:
         paths.insert(0, ROOT / "benchmarks" / "baseline.ipynb")
     run(ROOT / "benchmarks" / "baseline.ipynb")   # warm disk and font caches, unmeasured
+    floors = {}
     for path in paths:
         totals, rest, per_cell = [], [], {}
         for _ in range(args.repeat):
@@ -103,6 +154,22 @@ def main() -> int:
         if args.profile:
             _, _, _, text = run(path, profile=args.profile, sort=args.sort, callers=args.callers)
             print(text)
+        if args.floor:
+            drawn = [json.loads(run(path, floor=True)[3]) for _ in range(args.repeat)]
+            d = {k: statistics.median(x[k] for x in drawn) for k in drawn[0]}
+            floors[path.name] = (statistics.median(totals), d)
+            print(f"  drawing (matplotlib and dot themselves, wall): {d['drawing']:.2f} s = matplotlib "
+                  f"{d['matplotlib']:.2f} s ({d['figures_drawn']:.0f} calls) + dot {d['dot']:.2f} s "
+                  f"({d['dot_runs']:.0f} runs), overlaps counted once")
+    if args.floor and "baseline.ipynb" in floors:
+        base = floors.pop("baseline.ipynb")[0]
+        print(f"\n{'notebook':28s} {'run':>6s} {'ratio':>6s} {'drawing':>8s} {'floor':>6s} {'kit rest':>9s}")
+        for name, (total, d) in floors.items():
+            rest = total - base - d["drawing"]
+            print(f"{name:28s} {total:6.2f} {total / base:6.2f} {d['drawing']:8.2f} "
+                  f"{(base + d['drawing']) / base:6.2f} {rest:9.2f}")
+        print(f"(run and drawing in s; ratio = run / baseline {base:.2f} s; floor = (baseline + drawing) / "
+              "baseline: the ratio with no casekit code at all beyond drawing; kit rest = run - baseline - drawing)")
     return 0
 
 

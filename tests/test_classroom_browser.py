@@ -142,17 +142,26 @@ def test_a_student_opens_a_unit_moves_a_control_and_sees_no_code(browser, tmp_pa
     print(f"\n{lang}: unit 2 interactive {seen['interactive_s']:.1f} s after the click; CJK characters shown: {shown_cjk}")
 
 
-# An IPython startup file for the kernels of the server below: the first time the explorer cell
-# runs on this machine it waits far longer than the server's limit per cell (a stall of any
-# kind), every later time it runs at once.
+# An IPython startup file for the kernels of the server below: in the first kernel the server
+# starts (the one warmed for the page), the explorer cell waits far longer than the server's limit
+# per cell (a stall of any kind); in every other kernel it runs at once. Claimed at kernel start,
+# not at the cell: the refill kernel Voila starts as soon as the page takes the warm one renders
+# the same unit, and on a loaded machine it once reached the explorer first, took the one slow run,
+# and the page's own kernel then ran the cell at once, so the page had nothing to say.
 _SLOW_ONCE = """
 import os, time
 from IPython import get_ipython
 
+_marker = os.environ["CASEKIT_TEST_SLOW_ONCE"]
+try:
+    os.close(os.open(_marker + ".first-kernel", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    _first = True
+except FileExistsError:
+    _first = False
+
 def _slow_once(info):
-    marker = os.environ["CASEKIT_TEST_SLOW_ONCE"]
-    if "explore(" in (info.raw_cell or "") and not os.path.exists(marker):
-        open(marker, "w").close()
+    if _first and "explore(" in (info.raw_cell or "") and not os.path.exists(_marker):
+        open(_marker, "w").close()
         time.sleep(60)
 
 get_ipython().events.register("pre_run_cell", _slow_once)

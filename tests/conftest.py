@@ -1,9 +1,16 @@
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+# pytest keeps each test module with its asserts rewritten in tests/__pycache__ (git ignores it),
+# unless bytecode writing is off, as PYTHONDONTWRITEBYTECODE=1 sets it on some machines (this one):
+# then every run rewrites every module again, 3-4 s of each worker's start. This process writes its
+# cache; the kernels and programs the tests start keep the environment they were given.
+sys.dont_write_bytecode = False
 
 # The tests choose their language: this process, and every kernel or subprocess a test starts, is
 # English unless the test says otherwise, whatever the developer picked for themselves
@@ -40,10 +47,11 @@ def pytest_unconfigure(config):
 
 @pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Marks the tests that use the slow fixtures, and gives every test its group for pytest-xdist
-    (`-n auto --dist loadgroup` in pyproject.toml): a whole test module runs on one worker, so its
-    servers, browsers and JupyterLab start once, and every test that uses the built student
-    versions runs on the same worker, so ``otter assign`` runs once per session, not once per worker."""
+    """Marks the tests that use the slow fixtures, and gives tests their group for pytest-xdist
+    (`-n auto --dist loadgroup` in pyproject.toml): a module with slow or browser tests runs on one
+    worker, so its servers, browsers and JupyterLab start once, and every test that uses the built
+    student versions runs on the same worker, so ``otter assign`` runs once per session, not once
+    per worker. Other tests are spread one by one."""
     module = lambda item: item.nodeid.split("::")[0]  # noqa: E731
     sharing = set()   # modules with a test that uses the built student versions: one group, all of them
     for item in items:
@@ -53,8 +61,14 @@ def pytest_collection_modifyitems(config, items):
             sharing.add(module(item))
         elif STARTING_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
+    # A module with a slow or browser test keeps all its tests on one worker (its module fixtures
+    # start servers, browsers, JupyterLab); the rest go out one test at a time, so that no long
+    # quick module (the malformed-input corpus, the hypothesis properties) holds one worker while
+    # the other idles.
+    starting = {module(item) for item in items
+                if any(item.iter_markers("slow")) or any(item.iter_markers("browser"))}
     for item in items:
-        if not any(item.iter_markers("xdist_group")):
+        if not any(item.iter_markers("xdist_group")) and module(item) in sharing | starting:
             item.add_marker(pytest.mark.xdist_group("built" if module(item) in sharing else module(item)))
     # Longest groups first, so that no long one is left for the end while the other worker idles
     # (pytest-xdist hands the groups out in this order; its own order, by number of tests, put the

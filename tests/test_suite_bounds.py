@@ -95,6 +95,7 @@ def test_every_notebook_the_suite_executes_goes_through_the_bounded_runner():
     assert "timeout=60" in (ROOT / "tests" / "test_package.py").read_text(encoding="utf-8")
 
 
+@pytest.mark.xdist_group("suite-bounds-guard")
 def test_each_group_of_tests_runs_on_one_worker(request):
     """The suite's time rests on pytest-xdist's ``--dist loadgroup`` (conftest.py): a module's
     server, browser and JupyterLab start once, and the student versions are built once. pytest 9.2
@@ -103,6 +104,6 @@ def test_each_group_of_tests_runs_on_one_worker(request):
     this test fails if the grouping is lost again."""
     if not getattr(request.config.option, "loadgroup", False):
         pytest.skip("not run by a pytest-xdist worker with --dist loadgroup")
-    assert request.node.nodeid.endswith("@tests/test_suite_bounds.py"), (
-        f"pytest-xdist did not put this test in its module's group: {request.node.nodeid!r} has no "
-        "'@tests/test_suite_bounds.py'. Check the pytest and pytest-xdist versions (pyproject.toml).")
+    assert request.node.nodeid.endswith("@suite-bounds-guard"), (
+        f"pytest-xdist did not put this test in its group: {request.node.nodeid!r} has no "
+        "'@suite-bounds-guard'. Check the pytest and pytest-xdist versions (pyproject.toml).")

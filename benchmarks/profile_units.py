@@ -33,10 +33,12 @@ PROFILE_END = ("_ck_prof.disable()\nimport pstats as _ck_ps, io as _ck_io\n_ck_s
                "for _ck_c in {callers!r}: _ck_st.print_callers(_ck_c)\n"
                "print(_ck_s.getvalue())")
 
-# --floor: how long the drawing libraries themselves take to draw what a notebook shows. Every
+# --floor: how long the bare stack takes to run as many code cells as a notebook has (each empty,
+# after the baseline's imports), and how long the drawing libraries themselves take to draw what
+# the notebook shows. Every
 # matplotlib drawing (print_figure: savefig and the inline backend; draw_without_rendering: a layout
-# pass; FigureCanvasAgg.draw and draw_artist: an explorer's raster frames) and every Graphviz `dot`
-# run is timed; nested and concurrent intervals (a diagram's two dot
+# pass; FigureCanvasAgg.draw and draw_artist: an explorer's raster frames), every Graphviz `dot`
+# run and every table pandas writes as HTML (DataFrame.to_html) is timed; nested and concurrent intervals (a diagram's two dot
 # runs overlap each other and the kit's own code) count once, as wall time. What the kit's own code
 # adds is the rest.
 FLOOR_START = """\
@@ -44,6 +46,7 @@ import time as _ck_t
 import matplotlib.backend_bases as _ck_bb, matplotlib.figure as _ck_fig, matplotlib.axes as _ck_ax
 from matplotlib.backends import backend_agg as _ck_agg
 from graphviz.backend import execute as _ck_ex
+import pandas as _ck_pd
 _ck_iv = []
 def _ck_wrap(owner, name, kind):
     orig = getattr(owner, name)
@@ -58,7 +61,8 @@ _ck_wrap(_ck_bb.FigureCanvasBase, "print_figure", "matplotlib")
 _ck_wrap(_ck_fig.Figure, "draw_without_rendering", "matplotlib")
 _ck_wrap(_ck_agg.FigureCanvasAgg, "draw", "matplotlib")
 _ck_wrap(_ck_ax.Axes, "draw_artist", "matplotlib")
-_ck_wrap(_ck_ex, "run_check", "dot")"""
+_ck_wrap(_ck_ex, "run_check", "dot")
+_ck_wrap(_ck_pd.DataFrame, "to_html", "tables")"""
 FLOOR_END = """\
 def _ck_union(iv):
     total, end = 0.0, float("-inf")
@@ -71,6 +75,8 @@ import json as _ck_json
 print(_ck_json.dumps({"drawing": _ck_union([(a, b) for a, b, _ in _ck_iv]),
                       "matplotlib": _ck_union([(a, b) for a, b, k in _ck_iv if k == "matplotlib"]),
                       "dot": _ck_union([(a, b) for a, b, k in _ck_iv if k == "dot"]),
+                      "tables": _ck_union([(a, b) for a, b, k in _ck_iv if k == "tables"]),
+                      "table_count": sum(k == "tables" for _, _, k in _ck_iv),
                       "figures_drawn": len({a for a, b, k in _ck_iv if k == "matplotlib"
                                            and not any(a2 < a and b <= b2 for a2, b2, _ in _ck_iv)}),
                       "dot_runs": sum(k == "dot" for _, _, k in _ck_iv)}))"""
@@ -123,7 +129,7 @@ def main() -> int:
     ap.add_argument("names", nargs="*", help="prefixes of notebook names (default: all, and the baseline)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--profile", type=int, default=0, help="print this many top functions of a profiled run")
-    ap.add_argument("--floor", action="store_true", help="also time the drawing (matplotlib, dot) in each "
+    ap.add_argument("--floor", action="store_true", help="also time the drawing (matplotlib, dot, pandas' HTML tables) in each "
                     "notebook, in runs of their own, and print each notebook's floor over the baseline")
     ap.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime)")
     ap.add_argument("--callers", action="append", default=[], help="with --profile: print who calls functions "
@@ -157,20 +163,42 @@ def main() -> int:
         if args.floor:
             drawn = [json.loads(run(path, floor=True)[3]) for _ in range(args.repeat)]
             d = {k: statistics.median(x[k] for x in drawn) for k in drawn[0]}
+            padded = _padded_baseline(path)   # the bare stack, with as many code cells as this notebook
+            d["cells"] = (statistics.median(run(padded)[0] for _ in range(args.repeat)) if padded else None)
             floors[path.name] = (statistics.median(totals), d)
-            print(f"  drawing (matplotlib and dot themselves, wall): {d['drawing']:.2f} s = matplotlib "
+            print(f"  drawing (matplotlib, dot and pandas' HTML themselves, wall): {d['drawing']:.2f} s = matplotlib "
                   f"{d['matplotlib']:.2f} s ({d['figures_drawn']:.0f} calls) + dot {d['dot']:.2f} s "
-                  f"({d['dot_runs']:.0f} runs), overlaps counted once")
+                  f"({d['dot_runs']:.0f} runs) + pandas tables {d['tables']:.2f} s ({d['table_count']:.0f}), "
+                  "overlaps counted once")
     if args.floor and "baseline.ipynb" in floors:
         base = floors.pop("baseline.ipynb")[0]
-        print(f"\n{'notebook':28s} {'run':>6s} {'ratio':>6s} {'drawing':>8s} {'floor':>6s} {'kit rest':>9s}")
+        print(f"\n{'notebook':32s} {'run':>5s} {'ratio':>6s} {'cells':>6s} {'drawing':>8s} {'floor':>6s} {'kit rest':>9s}")
         for name, (total, d) in floors.items():
-            rest = total - base - d["drawing"]
-            print(f"{name:28s} {total:6.2f} {total / base:6.2f} {d['drawing']:8.2f} "
-                  f"{(base + d['drawing']) / base:6.2f} {rest:9.2f}")
-        print(f"(run and drawing in s; ratio = run / baseline {base:.2f} s; floor = (baseline + drawing) / "
-              "baseline: the ratio with no casekit code at all beyond drawing; kit rest = run - baseline - drawing)")
+            padded = d["cells"] if d["cells"] is not None else base
+            print(f"{name:32s} {total:5.2f} {total / base:6.2f} {padded - base:6.2f} {d['drawing']:8.2f} "
+                  f"{(padded + d['drawing']) / base:6.2f} {total - padded - d['drawing']:9.2f}")
+        print(f"(seconds; ratio = run / baseline ({base:.2f} s); cells = what the bare stack takes to run as many "
+              "code cells as the notebook has, each empty; drawing = matplotlib, dot and pandas' HTML drawing what "
+              "it shows; floor = (baseline + cells + drawing) / baseline, the ratio if casekit's own code cost "
+              "nothing; kit rest = run - baseline - cells - drawing)")
     return 0
+
+
+def _padded_baseline(path: Path) -> Path | None:
+    """benchmarks/baseline.ipynb followed by empty code cells, as many code cells in all as ``path``
+    has (a temporary file); None for the baseline itself."""
+    import tempfile
+
+    import nbformat
+
+    if path.name == "baseline.ipynb":
+        return None
+    n = sum(c.cell_type == "code" for c in nbformat.read(path, as_version=4).cells)
+    nb = nbformat.read(ROOT / "benchmarks" / "baseline.ipynb", as_version=4)
+    nb.cells += [nbformat.v4.new_code_cell("pass") for _ in range(n - sum(c.cell_type == "code" for c in nb.cells))]
+    out = Path(tempfile.mkdtemp(prefix="casekit-floor-")) / f"baseline_{n}_cells.ipynb"
+    nbformat.write(nb, out)
+    return out
 
 
 if __name__ == "__main__":

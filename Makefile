@@ -45,7 +45,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	@# Bytecode for the kit's own modules now, as pip writes it for a wheel's: an editable install
 	@# leaves it to the first import, and where PYTHONDONTWRITEBYTECODE is set every kernel compiles
-	@# casekit again (0.2 s of a notebook's run).
+	@# casekit again (up to 0.2 s of a notebook's run: all 51 modules compile in 0.2 s here).
 	$(BIN)/python -m compileall -q casekit >/dev/null
 	@touch $@
 

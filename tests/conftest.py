@@ -72,7 +72,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("built" if module(item) in sharing else module(item)))
     # Longest groups first, so that no long one is left for the end while the other worker idles
     # (pytest-xdist hands the groups out in this order; its own order, by number of tests, put the
-    # browser modules, few tests but minutes each, last). Rough seconds from `pytest --durations=0`.
+    # browser modules, few tests but minutes each, last). Seconds per group, summed from
+    # `pytest --durations=0 -v` on this 2-core machine (stop 30; test_classroom_browser without a
+    # 120-s failure it had in that run).
     def group(item) -> str:
         mark = item.get_closest_marker("xdist_group")
         return mark.args[0] if mark and mark.args else module(item)
@@ -80,12 +82,11 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: -LONG_GROUPS.get(group(item), 0))   # stable: the rest keep their order
 
 
-LONG_GROUPS = {"built": 450, "tests/test_browser.py": 200, "tests/test_phone_browser.py": 160,
-               "tests/test_grading_security.py": 120, "tests/test_classroom_kernels.py": 110,
-               "tests/test_package.py": 65, "tests/test_live_session.py": 60,
-               "tests/test_classroom_browser.py": 45, "tests/test_live_browser.py": 25,
-               "tests/test_language_switch.py": 20, "tests/test_notebooks.py": 18, "tests/test_no_raw_ids.py": 16,
-               "tests/test_case_reveal.py": 15, "tests/test_malformed_inputs.py": 14}
+LONG_GROUPS = {"tests/test_browser.py": 237, "built": 229, "tests/test_grading_security.py": 155,
+               "tests/test_phone_browser.py": 152, "tests/test_classroom_kernels.py": 136,
+               "tests/test_package.py": 71, "tests/test_classroom_browser.py": 45, "tests/test_live_session.py": 45,
+               "tests/test_live_browser.py": 27, "tests/test_language_switch.py": 18, "tests/test_no_raw_ids.py": 15,
+               "tests/test_case_reveal.py": 14, "tests/test_notebooks.py": 13}
 
 
 @pytest.fixture(autouse=True)

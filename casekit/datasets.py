@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from . import i18n
 from ._guard import protect, short
+from ._readonly import freeze
 from ._yaml import parse as _parse_yaml
 from .errors import CasekitError
 
@@ -232,16 +233,23 @@ def load_dataset(name: str) -> pd.DataFrame:
     ``groupby`` do the expected thing.
     """
     key = _check_name(name)
-    meta = _metadata(key)
     df = _read(key).copy()
-    df.attrs = {
+    df.attrs = _attrs(key)
+    return df
+
+
+@lru_cache(maxsize=None)
+def _attrs(key: str) -> dict[str, Any]:
+    """A dataset's ``attrs``, made once: read-only and shared, so pandas does not deep-copy them
+    into every column and slice taken from the table (see casekit._readonly)."""
+    meta = _metadata(key)
+    return freeze({
         "name": key,
         "title": {"en": meta.title_en, "zh": meta.title_zh},
         "source": {**meta.source.model_dump(), "illustrative": meta.illustrative},
         "codebook": {c: {"en": d.en, "zh": d.zh} for c, d in meta.columns.items()},
         "quirks": [q.model_dump() for q in meta.quirks],
-    }
-    return df
+    })
 
 
 def codebook(name: str) -> pd.DataFrame:

@@ -99,6 +99,35 @@ def test_load_returns_new_objects():
     assert casekit.load_dataset("stages").loc[0, "name_en"] != "changed"
 
 
+def test_provenance_is_shared_read_only_and_says_how_to_keep_notes():
+    """pandas deep-copies attrs into every column and slice; a dataset's provenance is shared
+    instead, so an edit is refused with a message (it would change every table of the dataset)."""
+    import copy
+    import pickle
+
+    df = casekit.load_dataset("stages")
+    col = df.iloc[:, 0]
+    rows = df[df["order"] > 1]
+    assert col.attrs["codebook"] is df.attrs["codebook"] is rows.attrs["codebook"]
+    assert copy.deepcopy(df.attrs)["source"] is df.attrs["source"]
+    assert df.attrs["source"]["documents"] == ["000"]
+    edits = [lambda: df.attrs["source"].update(documents=["x"]),
+             lambda: df.attrs["source"]["documents"].append("x"),
+             lambda: df.attrs["quirks"].pop(),
+             lambda: df.attrs["codebook"].__setitem__("firm", {}),
+             lambda: df.attrs["codebook"]["firm"].__delitem__("en")]
+    for edit in edits:
+        with pytest.raises(casekit.CasekitError, match="read-only.*dict\\(df.attrs"):
+            edit()
+    assert casekit.load_dataset("stages").attrs["source"]["documents"] == ["000"]   # nothing changed
+    df.attrs["my_note"] = "mine"              # the top level is the reader's own dict
+    notes = dict(df.attrs["source"])
+    notes["documents"] = ["mine"]             # and a copy is theirs to change
+    assert "my_note" not in casekit.load_dataset("stages").attrs
+    again = pickle.loads(pickle.dumps(df))
+    assert again.attrs["codebook"] == df.attrs["codebook"] and again.attrs["source"]["documents"] == ["000"]
+
+
 def test_ids_are_categories_and_stage_order_sorts():
     df = casekit.load_dataset("stages")
     assert isinstance(df["firm"].dtype, pd.CategoricalDtype)

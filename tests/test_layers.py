@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "casekit"
-BASE = ("datasets", "glossary", "units", "schemas", "i18n", "errors", "_guard", "settings", "_yaml")
+BASE = ("datasets", "glossary", "units", "schemas", "i18n", "errors", "_guard", "settings", "_yaml", "_readonly")
 UPPER_NAMES = ("collaboration", "tables", "diagrams", "plotting", "decision_cases", "six_paths", "cost_curves",
                "landscape")
 

@@ -337,7 +337,7 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
                 heads[base] = _named_columns(_short(doc["zh"]), cb, col)
         out = out.rename(columns=heads)
     out.index = _labelled_index(out.index, lang, cb, df.attrs.get("name"))
-    ids = code_labels()
+    ids = _labels("")
     if not any(isinstance(c, str) and c in cb for c in out.columns):   # columns that are ids (an unstacked table)
         out.columns = [ids[c][1 if lang == "zh" else 0] if isinstance(c, str) and c in ids else c for c in out.columns]
     out.columns.name = _header(df.columns.name, lang, cb, frozenset(map(str, df.columns)))
@@ -394,19 +394,52 @@ def _labelled_index(index: pd.Index, lang: str, cb: dict, dataset: Any) -> pd.In
 @lru_cache(maxsize=None)
 def _term_labels() -> dict[str, tuple[str, str]]:
     """Every id the kit names, with its (English, Chinese) label: the glossary (术语表) first, then
-    the id column of every dataset that has ``name_en`` and ``name_zh`` (firms, paths, examples ...)."""
+    the id column of every dataset that has ``name_en`` and ``name_zh`` (firms, paths, examples ...).
+
+    Labels are plain text, so the csv files are read for just these columns with the csv module:
+    a notebook's first labelled table no longer loads, types and validates every dataset that has
+    names (0.08 s of each kernel). A file the csv module cannot read cleanly is read as before, so
+    :func:`_read` says what is wrong with it."""
     out: dict[str, tuple[str, str]] = {}
-    g = _read("glossary")
-    for i, en, zh in zip(g["id"].astype(str), g["en"].astype(str), g["zh"].astype(str)):
+    glossary = _plain_columns("glossary", ("id", "en", "zh"))
+    if glossary is None:
+        g = _read("glossary")
+        glossary = list(zip(g["id"].astype(str), g["en"].astype(str), g["zh"].astype(str)))
+    for i, en, zh in glossary:
         out[i] = (en, zh)
     for name in dataset_names():
-        if not {"name_en", "name_zh"} <= _header_names(name):   # a table without names is not read for this
-            continue
-        df = _read(name)
-        if {"name_en", "name_zh"} <= set(df.columns):
-            for k, en, zh in zip(df.iloc[:, 0].astype(str), df["name_en"], df["name_zh"]):
-                out.setdefault(k, (str(en), str(zh)))
+        rows = _plain_columns(name, (None, "name_en", "name_zh"))
+        if rows is None:
+            if not {"name_en", "name_zh"} <= _header_names(name):   # a table without names is not read for this
+                continue
+            df = _read(name)
+            if not {"name_en", "name_zh"} <= set(df.columns):
+                continue
+            rows = zip(df.iloc[:, 0].astype(str), df["name_en"], df["name_zh"])
+        for k, en, zh in rows:
+            out.setdefault(k, (str(en), str(zh)))
     return out
+
+
+def _plain_columns(key: str, wanted: tuple[str | None, ...]) -> list[tuple[str, ...]] | None:
+    """The text of columns ``wanted`` (None: the first column) of ``key``'s csv, row by row, read
+    with the csv module; [] when the file lacks one of them; None when the file is not a clean csv
+    (a row of the wrong length, bad encoding, unreadable), for the caller to read it the usual way."""
+    try:
+        with open(DATA_DIR / f"{key}.csv", encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, [])
+            if not header or any(w is not None and w not in header for w in wanted):
+                return []
+            at = [0 if w is None else header.index(w) for w in wanted]
+            rows = []
+            for row in reader:
+                if len(row) != len(header):
+                    return None
+                rows.append(tuple(row[j] for j in at))
+            return rows
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
 
 
 def _header_names(key: str) -> set[str]:
@@ -441,10 +474,15 @@ def code_labels(column: str | None = None) -> dict[str, tuple[str, str]]:
     """id -> (English, Chinese) label for every id the kit names (the glossary's terms, then the ids
     of datasets that carry ``name_en``/``name_zh``); with ``column`` (``"firms.founder_background"``
     or ``"founder_background"``), that column's codebook labels come first."""
+    return dict(_labels(column or ""))
+
+
+@lru_cache(maxsize=None)
+def _labels(column: str) -> dict[str, tuple[str, str]]:
+    """:func:`code_labels`, made once per column and shared by the kit's own code, which only reads it
+    (every display table asked for a fresh copy of all the kit's labels, once per column)."""
     terms = _term_labels()
-    if not column:
-        return dict(terms)
-    return {**terms, **_column_labels(column)}
+    return {**terms, **_column_labels(column)} if column else terms
 
 
 def code_label(code: str, lang: str | None = None, column: str | None = None) -> str:
@@ -476,7 +514,7 @@ def label_codes(df: pd.DataFrame, lang: str, skip: tuple[str, ...] = (), key: st
         column = src.iloc[:, j]
         if col in skip or column.dtype.kind in "biufcmM":
             continue
-        terms = code_labels(f"{dataset}.{col}" if dataset else str(col))
+        terms = _labels(f"{dataset}.{col}" if dataset else str(col))
         values = column.dropna().astype(str)
         parts = [p for v in values.unique() for p in v.split(";") if p]
         if not parts or any(p not in terms for p in parts):
@@ -543,6 +581,8 @@ def _cache_clear() -> None:
     _metadata.cache_clear()
     _term_labels.cache_clear()
     _column_labels.cache_clear()
+    _labels.cache_clear()
+    _attrs.cache_clear()
     _any_codebook_header.cache_clear()
 
 

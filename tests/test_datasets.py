@@ -219,3 +219,47 @@ def test_metadata_rejects_malformed_yaml(tmp_path, monkeypatch):
             datasets.metadata("bad")
     finally:
         datasets.metadata.cache_clear()
+
+
+def test_labels_read_with_the_csv_module_match_the_typed_tables():
+    """_term_labels reads only the id and name columns with the csv module (fast); what it finds is
+    exactly what the typed, validated tables hold, in the same order."""
+    from casekit import datasets
+
+    ref: dict = {}
+    g = datasets._read("glossary")
+    for i, en, zh in zip(g["id"].astype(str), g["en"].astype(str), g["zh"].astype(str)):
+        ref[i] = (en, zh)
+    for name in casekit.dataset_names():
+        df = datasets._read(name)
+        if {"name_en", "name_zh"} <= set(df.columns):
+            for k, en, zh in zip(df.iloc[:, 0].astype(str), df["name_en"], df["name_zh"]):
+                ref.setdefault(k, (str(en), str(zh)))
+    got = datasets._term_labels()
+    assert list(got.items()) == list(ref.items()) and len(got) > 300
+
+
+def test_labels_from_a_ragged_csv_are_read_the_usual_way(tmp_path, monkeypatch):
+    """A row of the wrong length is left to pandas (which says what is wrong, or reads a short row
+    as it always did): the fast reader never guesses."""
+    import shutil
+
+    from casekit import datasets
+
+    for name in ("glossary", "units"):
+        for ext in ("csv", "yaml"):
+            shutil.copy(datasets.DATA_DIR / f"{name}.{ext}", tmp_path / f"{name}.{ext}")
+    (tmp_path / "things.csv").write_text("thing,name_en,name_zh\nrobot,Robot,机器人\nlathe,Lathe\n", encoding="utf-8")
+    (tmp_path / "things.yaml").write_text((datasets.DATA_DIR / "units.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert datasets._plain_columns("glossary", ("id", "en", "zh"))
+    monkeypatch.setattr(datasets, "DATA_DIR", tmp_path)
+    datasets.metadata.cache_clear()
+    try:
+        assert datasets._plain_columns("things", (None, "name_en", "name_zh")) is None
+        assert datasets._plain_columns("units", (None, "name_en", "name_zh")) == []
+        typed = datasets._read("things")   # the usual reading of this file, whatever it makes of the short row
+        labels = datasets._term_labels()
+        assert labels["robot"] == ("Robot", "机器人")
+        assert labels["lathe"] == (str(typed["name_en"][1]), str(typed["name_zh"][1]))
+    finally:
+        datasets.metadata.cache_clear()

@@ -284,6 +284,7 @@ def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
     ids = list(rows)
     suggestions: dict[str, list[str]] = {}
     problems: list[TermProblem] = []
+    hints: dict[str, str] = {}
     lines = text.split("\n")
     for n, line in enumerate(lines, 1):
         for m in MARK.finditer(line):
@@ -295,7 +296,7 @@ def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
                 problems.append(TermProblem("unknown_id", m.group(0), m.group(1), n,
                                             f"{m.group(1)!r} is not a glossary id"
                                             + (f" (did you mean {close[0]!r}?)" if close else "")))
-        taken = [False] * len(line)
+        taken = bytearray(len(line))   # 1 where a longer variant already matched (bytes: set and searched in C)
         for variant, id, preferred in _variants():
             if variant in ignore:
                 continue
@@ -303,15 +304,15 @@ def check_terms(text: str, ignore: tuple[str, ...] = ()) -> list[TermProblem]:
             while start >= 0:
                 end = start + len(variant)
                 negated = start > 0 and line[start - 1] in "无不"   # 无可争议: "undisputed", not a variant
-                if not negated and not any(taken[start:end]):
-                    for i in range(start, end):
-                        taken[i] = True
+                if not negated and taken.find(1, start, end) < 0:
+                    taken[start:end] = b"\x01" * (end - start)
                     # matched in place: slicing the rest of the line for each variant was quadratic
                     marked = _marker_after(id).match(line, end)
                     if not marked:
-                        problems.append(TermProblem(
-                            "unmarked_variant", variant, id, n,
-                            f"a variant of {preferred} ({id}); write {preferred}, or mark a deliberate "
-                            f"variant as {variant}[[{id}]]"))
+                        hint = hints.get(variant)
+                        if hint is None:   # one hint per variant, however often it is met
+                            hint = hints[variant] = (f"a variant of {preferred} ({id}); write {preferred}, or mark "
+                                                     f"a deliberate variant as {variant}[[{id}]]")
+                        problems.append(TermProblem("unmarked_variant", variant, id, n, hint))
                 start = line.find(variant, end)
     return problems

@@ -142,11 +142,22 @@ def main() -> int:
             paths.insert(0, ROOT / "benchmarks" / "baseline.ipynb")
     else:
         paths.insert(0, ROOT / "benchmarks" / "baseline.ipynb")
-    run(ROOT / "benchmarks" / "baseline.ipynb")   # warm disk and font caches, unmeasured
+    baseline = ROOT / "benchmarks" / "baseline.ipynb"
+    run(baseline)   # warm disk and font caches, unmeasured
     floors = {}
     for path in paths:
-        totals, rest, per_cell = [], [], {}
+        totals, rest, per_cell, bases = [], [], {}, []
+        padded = _padded_baseline(path) if args.floor else None   # the bare stack, as many code cells as this notebook
+        padded_runs, drawn = [], []
         for _ in range(args.repeat):
+            # With --floor, the baseline and the padded baseline run beside each notebook run, interleaved:
+            # this shared machine's speed drifts by a third within minutes, and a ratio must compare runs
+            # made under the same load.
+            if args.floor and path != baseline:
+                bases.append(run(baseline)[0])
+                if padded is not None:
+                    padded_runs.append(run(padded)[0])
+                drawn.append(json.loads(run(path, floor=True)[3]))
             total, other, cells, _ = run(path)
             totals.append(total)
             rest.append(other)
@@ -161,23 +172,26 @@ def main() -> int:
             _, _, _, text = run(path, profile=args.profile, sort=args.sort, callers=args.callers)
             print(text)
         if args.floor:
-            drawn = [json.loads(run(path, floor=True)[3]) for _ in range(args.repeat)]
+            drawn = drawn or [json.loads(run(path, floor=True)[3]) for _ in range(args.repeat)]
             d = {k: statistics.median(x[k] for x in drawn) for k in drawn[0]}
-            padded = _padded_baseline(path)   # the bare stack, with as many code cells as this notebook
-            d["cells"] = (statistics.median(run(padded)[0] for _ in range(args.repeat)) if padded else None)
+            d["cells"] = statistics.median(padded_runs) if padded_runs else None
+            d["base"] = statistics.median(bases) if bases else None
             floors[path.name] = (statistics.median(totals), d)
             print(f"  drawing (matplotlib, dot and pandas' HTML themselves, wall): {d['drawing']:.2f} s = matplotlib "
                   f"{d['matplotlib']:.2f} s ({d['figures_drawn']:.0f} calls) + dot {d['dot']:.2f} s "
                   f"({d['dot_runs']:.0f} runs) + pandas tables {d['tables']:.2f} s ({d['table_count']:.0f}), "
                   "overlaps counted once")
-    if args.floor and "baseline.ipynb" in floors:
-        base = floors.pop("baseline.ipynb")[0]
-        print(f"\n{'notebook':32s} {'run':>5s} {'ratio':>6s} {'cells':>6s} {'drawing':>8s} {'floor':>6s} {'kit rest':>9s}")
+    if args.floor and floors:
+        floors.pop("baseline.ipynb", None)
+        print(f"\n{'notebook':32s} {'run':>5s} {'base':>5s} {'ratio':>6s} {'cells':>6s} {'drawing':>8s} {'floor':>6s} "
+              f"{'kit rest':>9s}")
         for name, (total, d) in floors.items():
+            base = d["base"]
             padded = d["cells"] if d["cells"] is not None else base
-            print(f"{name:32s} {total:5.2f} {total / base:6.2f} {padded - base:6.2f} {d['drawing']:8.2f} "
+            print(f"{name:32s} {total:5.2f} {base:5.2f} {total / base:6.2f} {padded - base:6.2f} {d['drawing']:8.2f} "
                   f"{(padded + d['drawing']) / base:6.2f} {total - padded - d['drawing']:9.2f}")
-        print(f"(seconds; ratio = run / baseline ({base:.2f} s); cells = what the bare stack takes to run as many "
+        print("(seconds, medians; base = the baseline notebook, run interleaved with this notebook's runs; "
+              "ratio = run / base; cells = what the bare stack takes to run as many "
               "code cells as the notebook has, each empty; drawing = matplotlib, dot and pandas' HTML drawing what "
               "it shows; floor = (baseline + cells + drawing) / baseline, the ratio if casekit's own code cost "
               "nothing; kit rest = run - baseline - cells - drawing)")

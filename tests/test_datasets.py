@@ -263,3 +263,30 @@ def test_labels_from_a_ragged_csv_are_read_the_usual_way(tmp_path, monkeypatch):
         assert labels["lathe"] == (str(typed["name_en"][1]), str(typed["name_zh"][1]))
     finally:
         datasets.metadata.cache_clear()
+
+
+def test_dataset_names_follow_files_added_and_removed(tmp_path, monkeypatch):
+    """dataset_names() lists the folder again when it changes (it is cached between changes)."""
+    import os
+    import time
+
+    from casekit import datasets
+
+    monkeypatch.setattr(datasets, "DATA_DIR", tmp_path)
+    assert datasets.dataset_names() == []
+    (tmp_path / "a.csv").write_text("x\n1\n", encoding="utf-8")
+    assert datasets.dataset_names() == []                   # a csv without its provenance is not a dataset
+    (tmp_path / "a.yaml").write_text("x: 1\n", encoding="utf-8")
+    assert datasets.dataset_names() == ["a"]
+    old = time.time() - 60                                   # an old folder: the cached listing is used ...
+    os.utime(tmp_path, (old, old))
+    assert datasets.dataset_names() == ["a"]
+    (tmp_path / "b.csv").write_text("x\n1\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("x: 1\n", encoding="utf-8")
+    assert datasets.dataset_names() == ["a", "b"]            # ... until the folder changes
+    os.utime(tmp_path, (old, old))
+    (tmp_path / "a.yaml").unlink()
+    assert datasets.dataset_names() == ["b"]
+    names = datasets.dataset_names()
+    names.append("mine")                                     # the caller's own list
+    assert datasets.dataset_names() == ["b"]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n, units
-from .datasets import bare, code_label, column_labels, load_dataset
+from .datasets import bare, code_label, column_labels, load_dataset, records
 from ._guard import short
 from .errors import CasekitError
 
@@ -224,7 +224,7 @@ def side_by_side(labels: bool = False) -> pd.DataFrame:
     for group, g in df.groupby("related_group", sort=True):
         row = {}
         for st, part in g.groupby(g["source_type"].astype(str), sort=False):
-            row[st] = " | ".join(_cell(r) for r in part.to_dict("records"))
+            row[st] = " | ".join(_cell(r) for r in records(part))
         row["note"] = i18n.label(g.iloc[0].to_dict(), "related_note")
         rows[group] = row
     present = [s for s in SOURCE_TYPES if any(s in r for r in rows.values())]

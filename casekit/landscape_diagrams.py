@@ -15,6 +15,7 @@ import textwrap
 import graphviz
 
 from . import i18n, landscape, units
+from .datasets import records
 from ._guard import short
 from .diagrams import digraph, is_narrow, pick, two_forms
 from .errors import CasekitError
@@ -67,7 +68,7 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
     if narrow:
         g.body.append("\t{rank=same; root; " + "; ".join(f"logic_{x}" for x in sorted(m["logic"].astype(str).unique())) + "}")
     for logic, rows in m.groupby("logic", observed=True, sort=True):
-        first = rows.to_dict("records")[0]
+        first = records(rows)[0]
         lid = f"logic_{logic}"
         fill = HIGHLIGHT if highlight == logic else DIMENSION_COLOURS[str(first["srdi_dimension"])]
         g.node(lid, _wrap(i18n.label(first, "logic_name"), pick(20, 12)), fillcolor=fill, penwidth="2")
@@ -75,7 +76,7 @@ def co_innovation_diagram(highlight: str | None = None, show_firms: bool = True)
         did = f"dim_{first['srdi_dimension']}"
         g.node(did, f"{i18n.label(first, 'dimension_name')}\n{_wrap(i18n.label(first, 'outcome'), pick(20, 12))}",
                shape=pick("hexagon", "box"), fillcolor=DIMENSION_COLOURS[str(first["srdi_dimension"])])
-        for r in rows.to_dict("records"):
+        for r in records(rows):
             mid = f"mech_{r['mechanism']}"
             text = _wrap(i18n.label(r, "mechanism_name"), pick(22, 14))
             firms = i18n.label(r, "example_firms").replace(";", ", ")
@@ -102,13 +103,13 @@ def dilemma_diagram() -> graphviz.Digraph:
     w = pick(22, 12)
     with g.subgraph(name="cluster_d") as c:
         c.attr(label=i18n.t("Dilemmas", "现实困境"), style="dashed", color="#c8453c")
-        for r in d.to_dict("records"):
+        for r in records(d):
             c.node(f"d_{r['dilemma']}", f"{r['order']}. {_wrap(i18n.label(r, 'dilemma_name'), w)}", fillcolor="#fbe3e1")
     with g.subgraph(name="cluster_p") as c:
         c.attr(label=i18n.t("Implementation paths", "实现路径"), style="dashed", color="#2f6f9f")
-        for r in d.to_dict("records"):
+        for r in records(d):
             c.node(f"p_{r['path']}", f"{r['order']}. {_wrap(i18n.label(r, 'path_name'), w)}", fillcolor="#dbe9f6")
-    for r in d.to_dict("records"):
+    for r in records(d):
         g.edge(f"d_{r['dilemma']}", f"p_{r['path']}", label=_wrap(i18n.t("answered by", "对应"), pick(40, 8)))
     return g
 
@@ -128,7 +129,7 @@ def ladder_diagram(all_sources: bool = True) -> graphviz.Digraph:
     gap = "\n" if narrow else "  "
     prev = None
     for level, rows in lad.groupby("level", observed=True, sort=True):
-        main = rows[rows["source"].astype(str) == "000"].to_dict("records")[0]
+        main = records(rows[rows["source"].astype(str) == "000"])[0]
         q = "+" if main["count_qualifier"] == "more_than" else ""
         name = _wrap(i18n.label(main, "name"), 14) if narrow else i18n.label(main, "name")
         g.node(str(level), f"{name}\n{int(main['count']):,}{q}{gap}"
@@ -136,7 +137,7 @@ def ladder_diagram(all_sources: bool = True) -> graphviz.Digraph:
                fillcolor="#dbe9f6" if level != "single_champion" else "#f9e1b5", penwidth="2")
         if prev is not None:
             g.edge(prev, str(level))
-        for other in rows[rows["source"].astype(str) != "000"].to_dict("records"):
+        for other in records(rows[rows["source"].astype(str) != "000"]):
             oid = f"{level}_{other['source']}"
             q = "+" if other["count_qualifier"] == "more_than" else ""
             g.node(oid, i18n.t("vendor blog: ", "厂商博客：") + gap.replace("  ", "") + f"{int(other['count']):,}{q}"
@@ -168,16 +169,16 @@ def course_map_diagram(to_unit: str | int | None = None) -> graphviz.Digraph:
                    color="#4a5a80")
             if unit == here:
                 seen = {}
-                for r in links.to_dict("records"):
+                for r in records(links):
                     key = i18n.label(r, "from_topic")
                     if key not in seen:
                         seen[key] = f"f{len(seen)}"
                         c.node(seen[key], _wrap(key, w), fillcolor="white")
             else:
-                for r in links[links["to_unit"].astype(str) == unit].to_dict("records"):
+                for r in records(links[links["to_unit"].astype(str) == unit]):
                     c.node(f"t_{r['link']}", _wrap(i18n.label(r, "to_topic"), w), fillcolor="white")
     seen = {}
-    for r in links.to_dict("records"):
+    for r in records(links):
         key = i18n.label(r, "from_topic")
         seen.setdefault(key, f"f{len(seen)}")
         g.edge(seen[key], f"t_{r['link']}", tooltip=i18n.label(r, "why"))

@@ -24,6 +24,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from . import i18n, landscape
+from .datasets import records
 from ._guard import arm, guarded, short
 from .errors import CasekitError
 from .plotting import phone_style
@@ -168,7 +169,7 @@ class SourceQualityLens:
     def display_table(self) -> pd.DataFrame:
         """The claims shown, as a display table in the current language."""
         t = i18n.t
-        recs = self.result.to_dict("records")   # plain dicts: iterrows copies attrs row by row (slow)
+        recs = records(self.result)   # plain dicts: iterrows copies attrs row by row (slow)
         cols = {
             t("source", "来源"): [str(x["source"]) for x in recs],
             t("source type", "来源类型"): [t(*landscape.SOURCE_TYPE_LABELS[str(x["source_type"])]) for x in recs],

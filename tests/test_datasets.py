@@ -290,3 +290,26 @@ def test_dataset_names_follow_files_added_and_removed(tmp_path, monkeypatch):
     names = datasets.dataset_names()
     names.append("mine")                                     # the caller's own list
     assert datasets.dataset_names() == ["b"]
+
+
+def test_records_is_to_dict_records_value_for_value():
+    """datasets.records (one pass) gives what DataFrame.to_dict("records") gives: same keys in the
+    same order, same values of the same types, missing values as pandas gives them."""
+    from casekit import datasets
+
+    frames = [casekit.load_dataset(n) for n in casekit.dataset_names()]
+    frames.append(pd.DataFrame({"i": pd.array([1, None], dtype="Int64"), "f": [1.5, float("nan")],
+                                "c": pd.Categorical(["x", None]), "b": pd.array([True, None], dtype="boolean"),
+                                "s": ["s", None], "t": pd.to_datetime(["2020-01-01", None])}))
+    rows = 0
+    for df in frames:
+        for part in (df, df.iloc[::2], df.iloc[0:0]):
+            want, got = part.to_dict("records"), datasets.records(part)
+            assert len(want) == len(got)
+            for w, g in zip(want, got):
+                rows += 1
+                assert list(w) == list(g)
+                for k in w:
+                    assert type(w[k]) is type(g[k]), (k, w[k], g[k])
+                    assert w[k] is g[k] or w[k] == g[k] or (w[k] != w[k] and g[k] != g[k]), (k, w[k], g[k])
+    assert rows > 1000

@@ -247,6 +247,10 @@ def load_dataset(name: str) -> pd.DataFrame:
     column and ``df.attrs["quirks"]`` the inconsistencies in the source that the data keeps as
     printed. Ids are categories (ordered where order means something), so ``sort_values`` and
     ``groupby`` do the expected thing.
+
+    The provenance, codebook and quirks are read-only and shared by every table made from the
+    dataset (pandas would otherwise deep-copy them into every column and slice): to keep notes of
+    your own, copy one (``dict(df.attrs["source"])``) or add a key of your own to ``df.attrs``.
     """
     key = _check_name(name)
     df = _read(key).copy()

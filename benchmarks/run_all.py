@@ -12,7 +12,7 @@ Measured here, in the same run so that the ratios share the machine's load:
   `import casekit` itself loads (target <= 1.2);
 - the kernel's resident memory (RSS) after running each notebook (target <= 200 MB), and what that
   means for a JupyterHub class of 100 and 300 students;
-- the whole test suite without the browser tests (target <= 2 min).
+- the quick suite, without the slow and browser tests (target <= 60 s; the whole suite is `make test`).
 And, from the per-unit scripts benchmarks/bench_*.py (each unit's engineer owns one), every
 p50/p95 line they print: explorer control change -> updated output (target p95 <= 50 ms) and the
 model alone (target p95 <= 5 ms). Their full output is printed above the table.
@@ -234,17 +234,19 @@ def main() -> int:
     add("import casekit / its dependencies alone", f"{k / a:.2f}  ({k * 1000:.0f} ms vs {a * 1000:.0f} ms)",
         "<= 1.2", k / a <= 1.2)
 
-    # the whole test suite without the browser ---------------------------------------------------
+    # the quick suite (the edit loop) ---------------------------------------------------------------
+    # The whole suite is `make test` (what CI runs; target 12 minutes on 2 cores, README); timed here
+    # is the suite a developer runs on every edit, without the slow and browser tests (target 60 s).
     if not (args.quick or args.skip_tests):
-        print("\n--- test suite without the browser tests (pytest -m 'not browser') ---", flush=True)
+        print("\n--- quick suite (pytest -m 'not slow and not browser') ---", flush=True)
         t0 = time.perf_counter()
-        proc = subprocess.run([PY, "-m", "pytest", "-q", "-m", "not browser", "-p", "no:cacheprovider"],
+        proc = subprocess.run([PY, "-m", "pytest", "-q", "-m", "not slow and not browser", "-p", "no:cacheprovider"],
                               cwd=ROOT, capture_output=True, text=True)
         secs = time.perf_counter() - t0
         summary = (proc.stdout.strip().splitlines() or ["?"])[-1]
         print(f"  {summary}")
-        add("test suite without browser (wall)", f"{secs:.0f} s  [{summary.strip('= ')}]", "<= 120 s",
-            secs <= 120 and proc.returncode == 0)
+        add("quick suite: not slow and not browser (wall)", f"{secs:.0f} s  [{summary.strip('= ')}]", "<= 60 s",
+            secs <= 60 and proc.returncode == 0)
 
     # the table ------------------------------------------------------------------------------------
     w = [max(len(row[i]) for row in table + [("measure", "figure", "target", "")]) for i in range(4)]

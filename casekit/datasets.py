@@ -334,11 +334,7 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
             continue   # an id with its labels beside it: show the label (under the id's name)
         keep[col] = c[:-3] if c.endswith(f"_{lang}") and f"{c[:-3]}_{other}" in names else col
     out = df[list(keep)].rename(columns=keep)
-    # labels, not codes; the dataset's own key column shows its ids, which a reader types, beside them
-    key = str(df.columns[0]) if len(df.columns) else None
-    out = label_codes(out, lang, key=key if key in out.columns else None,
-                      dataset=df.attrs.get("name") if isinstance(df.attrs.get("name"), str) else None)
-    if columns is not None:
+    if columns is not None:   # chosen first: only the columns shown are labelled
         have = list(out.columns)
         missing = [short(c, 40) for c in columns if not any(c is h or (type(c) is type(h) and c == h) for h in have)]
         if missing:
@@ -349,6 +345,10 @@ def table(data: str | pd.DataFrame, columns: list[str] | None = None) -> pd.Data
                 f"(use some of them): {listed}.",
                 f"表中没有列 {', '.join(missing[:5])}。表中的列如下（请从中选用）：{listed}。"))
         out = out[list(columns)]
+    # labels, not codes; the dataset's own key column shows its ids, which a reader types, beside them
+    key = str(df.columns[0]) if len(df.columns) else None
+    out = label_codes(out, lang, key=key if key in out.columns else None,
+                      dataset=df.attrs.get("name") if isinstance(df.attrs.get("name"), str) else None)
     if lang == "zh":
         heads = {}
         for col, base in keep.items():

@@ -382,6 +382,7 @@ def _timeline(ax, narrow: bool):
         title_in = 0.55 if narrow else 0.4
         fig.subplots_adjust(left=0.2 if narrow else 0.17, right=0.97 if narrow else 0.98, top=1 - title_in / height,
                             bottom=(notes_h + 0.05) / height)
+        fig.fits_canvas = True   # laid out by hand: shown at its own size, not cropped (casekit.plotting._figure_svg)
     return fig
 
 

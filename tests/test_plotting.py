@@ -114,6 +114,38 @@ def test_every_kit_figure_has_a_narrow_form_a_phone_can_read(name, lang):
     plt.close("all")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", sorted(_kit_figures()))
+def test_a_figure_shown_uncropped_has_nothing_outside_its_canvas(name, lang):
+    """A figure marked ``fits_canvas`` (laid out by hand) is shown at its own size, not cropped to
+    its tight box: so all it draws must lie inside the canvas, in both forms and both languages
+    (a note running past the edge would be cut off)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    casekit.set_language(lang)
+    fig = _kit_figures()[name]()
+    for form, f in (("wide", fig), ("narrow", fig.narrow())):
+        if not getattr(f, "fits_canvas", False):
+            continue
+        assert f.get_layout_engine() is None, (name, form, "a layout engine moves things at save time")
+        renderer = FigureCanvasAgg(f).get_renderer()
+        f.draw(renderer)
+        x0, y0, x1, y1 = f.get_tightbbox(renderer).extents
+        w, h = f.get_size_inches()
+        assert x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= h, (name, lang, form, (x0, y0, x1, y1), (w, h))
+        svg = plotting._figure_svg(f)
+        assert f'width="{w * 72:g}pt"' in svg, "shown at its own size"
+    plt.close("all")
+
+
+def test_the_timeline_is_laid_out_by_hand_and_shown_uncropped():
+    from casekit import collaboration_diagrams as cd
+
+    fig = cd.timeline()
+    assert fig.fits_canvas and fig.narrow().fits_canvas
+    plt.close("all")
+
+
 def test_a_kit_figure_in_a_notebook_carries_both_forms_and_the_screen_picks_one():
     from IPython.core.interactiveshell import InteractiveShell
 

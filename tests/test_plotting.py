@@ -75,6 +75,31 @@ def test_notebook_shows_casekit_plots_as_svg_with_chinese_text_and_can_go_back_t
     assert png and "image/png" in png[0] and "image/svg+xml" not in png[0]
 
 
+@pytest.mark.timeout(120)
+def test_a_kit_figure_in_a_notebook_is_drawn_once_per_form_and_never_as_an_unseen_raster():
+    """In a notebook showing SVG, a kit figure (one with constrained layout included) is drawn only
+    to make the two SVG forms the cell shows: pyplot's after-cell Agg drawing, and the layout pass
+    that used to precede it, are skipped. Without the kit's hook, pyplot paints it once more."""
+    import nbformat
+    from notebook_runner import execute
+
+    count = ("import matplotlib.figure as _f, matplotlib.backends.backend_agg as _a\n_n = {'agg': 0, 'layout': 0}\n"
+             "_d, _l = _a.FigureCanvasAgg.draw, _f.Figure.draw_without_rendering\n"
+             "def _agg(self, *a, **k): _n['agg'] += 1; return _d(self, *a, **k)\n"
+             "def _lay(self, *a, **k): _n['layout'] += 1; return _l(self, *a, **k)\n"
+             "_a.FigureCanvasAgg.draw, _f.Figure.draw_without_rendering = _agg, _lay")
+    cells = [count, "import casekit\nfrom casekit import cost_curves_plots as ccp", "figure_1 = ccp.plot_cost_curves()",
+             "print(_n['agg'], _n['layout'])",
+             "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(layout='constrained')\nax.plot([1, 2])",
+             "print(_n['agg'], _n['layout'])"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    execute(nb, "drawing probe", ".")
+    html = [o["data"] for o in nb.cells[2].outputs if "data" in o]
+    assert html and "ck-forms" in html[0]["text/html"] and html[0]["text/html"].count("<svg") == 2
+    assert nb.cells[3].outputs[0]["text"].split() == ["0", "0"], "a kit figure was drawn beyond its two SVG forms"
+    assert nb.cells[5].outputs[0]["text"].split() != ["0", "0"], "a plain pyplot figure is drawn as before"
+
+
 # ----------------------------------------------------------------------------- narrow screens
 def _kit_figures():
     from casekit import collaboration_diagrams as cd, cost_curves_plots as ccp

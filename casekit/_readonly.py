@@ -31,38 +31,38 @@ def _refuse(*_: Any, **__: Any) -> NoReturn:
         "或添加新键：df.attrs['my_note'] = ..."))
 
 
-class ReadOnlyDict(dict):
+class _Shared:
+    """Its own copy, shallow or deep; pickled as the plain container it holds."""
+
+    __slots__ = ()
+    _plain: type = object
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo: dict):
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self._plain(self),))
+
+
+class ReadOnlyDict(_Shared, dict):
     """A dict that refuses changes and is its own (deep) copy."""
 
     __slots__ = ()
+    _plain = dict
     __setitem__ = __delitem__ = __ior__ = _refuse
     clear = pop = popitem = setdefault = update = _refuse
 
-    def __copy__(self) -> ReadOnlyDict:
-        return self
 
-    def __deepcopy__(self, memo: dict) -> ReadOnlyDict:
-        return self
-
-    def __reduce__(self) -> tuple:
-        return (type(self), (dict(self),))
-
-
-class ReadOnlyList(list):
+class ReadOnlyList(_Shared, list):
     """A list that refuses changes and is its own (deep) copy (``== [...]`` still compares as a list)."""
 
     __slots__ = ()
+    _plain = list
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
     append = clear = extend = insert = pop = remove = reverse = sort = _refuse
-
-    def __copy__(self) -> ReadOnlyList:
-        return self
-
-    def __deepcopy__(self, memo: dict) -> ReadOnlyList:
-        return self
-
-    def __reduce__(self) -> tuple:
-        return (type(self), (list(self),))
 
 
 def freeze(value: Any) -> Any:

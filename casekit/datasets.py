@@ -428,10 +428,8 @@ def _term_labels() -> dict[str, tuple[str, str]]:
     for i, en, zh in glossary:
         out[i] = (en, zh)
     for name in dataset_names():
-        rows = _plain_columns(name, (None, "name_en", "name_zh"))
+        rows = _plain_columns(name, (None, "name_en", "name_zh"))   # [] for a table without names
         if rows is None:
-            if not {"name_en", "name_zh"} <= _header_names(name):   # a table without names is not read for this
-                continue
             df = _read(name)
             if not {"name_en", "name_zh"} <= set(df.columns):
                 continue
@@ -481,15 +479,6 @@ def _headers() -> dict[str, tuple[str, ...]]:
         except (OSError, UnicodeDecodeError, csv.Error):
             pass
     return out
-
-
-def _header_names(key: str) -> set[str]:
-    """The column names in the first line of ``key``'s csv (all names, if that line cannot be read as one)."""
-    try:
-        with open(DATA_DIR / f"{key}.csv", encoding="utf-8-sig", newline="") as fh:
-            return set(next(csv.reader(fh), []))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return {"name_en", "name_zh"}   # let _read say what is wrong, as it did
 
 
 @lru_cache(maxsize=None)
